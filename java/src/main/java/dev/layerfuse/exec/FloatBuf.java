@@ -1,0 +1,89 @@
+package dev.layerfuse.exec;
+
+/**
+ * A float buffer owned by one backend's kernels: heap memory for the Java backend, 64-byte
+ * aligned off-heap memory for the native backend. Allocate with {@link Kernels#allocate(long)};
+ * {@link #put} and {@link #get} copy between Java arrays and the buffer.
+ *
+ * <p>Closing frees the memory (for native buffers at once, not when the garbage collector
+ * runs); {@code close()} is idempotent and any later use throws {@link IllegalStateException}.
+ * A buffer is not safe for concurrent {@code close()} and use.
+ */
+public abstract class FloatBuf implements AutoCloseable {
+  private final long size;
+  private volatile boolean closed;
+
+  protected FloatBuf(long size) {
+    if (size < 0) throw new IllegalArgumentException("buffer size must be >= 0, got " + size);
+    this.size = size;
+  }
+
+  /** Capacity in floats. */
+  public final long size() {
+    return size;
+  }
+
+  public final boolean isClosed() {
+    return closed;
+  }
+
+  /** Copies {@code length} floats from {@code src[srcOffset..]} into this buffer at {@code offset}. */
+  public final void put(long offset, float[] src, int srcOffset, int length) {
+    checkArray("put", offset, src, srcOffset, length);
+    doPut(offset, src, srcOffset, length);
+  }
+
+  /** Copies all of {@code src} into this buffer at {@code offset}. */
+  public final void put(long offset, float[] src) {
+    put(offset, src, 0, src.length);
+  }
+
+  /** Copies {@code length} floats at {@code offset} into {@code dst[dstOffset..]}. */
+  public final void get(long offset, float[] dst, int dstOffset, int length) {
+    checkArray("get", offset, dst, dstOffset, length);
+    doGet(offset, dst, dstOffset, length);
+  }
+
+  /** Copies {@code dst.length} floats at {@code offset} into {@code dst}. */
+  public final void get(long offset, float[] dst) {
+    get(offset, dst, 0, dst.length);
+  }
+
+  /** Throws unless {@code [offset, offset + length)} lies inside this open buffer. */
+  public final void checkRange(String what, long offset, long length) {
+    ensureOpen();
+    if (offset < 0 || length < 0 || offset > size - length) {
+      throw new IndexOutOfBoundsException(
+          what + ": range [" + offset + ", " + (offset + length) + ") is outside the buffer of " + size + " floats");
+    }
+  }
+
+  public final void ensureOpen() {
+    if (closed) throw new IllegalStateException(this + " is closed");
+  }
+
+  private void checkArray(String op, long offset, float[] array, int arrayOffset, int length) {
+    if (array == null) throw new IllegalArgumentException(op + ": array is null");
+    if (arrayOffset < 0 || length < 0 || arrayOffset > array.length - length) {
+      throw new IndexOutOfBoundsException(
+          op + ": array range [" + arrayOffset + ", " + ((long) arrayOffset + length) + ") is outside an array of " + array.length);
+    }
+    checkRange(op, offset, length);
+  }
+
+  protected abstract void doPut(long offset, float[] src, int srcOffset, int length);
+
+  protected abstract void doGet(long offset, float[] dst, int dstOffset, int length);
+
+  /** Frees the memory; called once. */
+  protected abstract void free();
+
+  @Override
+  public final void close() {
+    synchronized (this) {
+      if (closed) return;
+      closed = true;
+    }
+    free();
+  }
+}

@@ -1,0 +1,57 @@
+package dev.layerfuse.exec.nativ;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.NoException;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
+import org.bytedeco.openblas.presets.openblas;
+
+/**
+ * The JavaCPP binding of {@code native/include/layerfuse/kernels.h}: one method per C function,
+ * no logic. Pointers cross as raw addresses ({@code long}), so a call allocates nothing and
+ * copies nothing. Callers ({@link NativeKernels}) validate every argument first.
+ *
+ * <p>Inheriting the OpenBLAS preset links and preloads bytedeco's OpenBLAS.
+ */
+@Properties(
+    inherit = openblas.class,
+    value = @Platform(include = "layerfuse/kernels.h", link = "layerfuse_kernels"))
+@NoException
+public final class LayerfuseNative {
+  static {
+    Loader.load();
+  }
+
+  private LayerfuseNative() {}
+
+  public static native @Cast("const char*") BytePointer lf_version();
+
+  public static native int lf_isa_supported(int isa);
+
+  public static native int lf_isa_best();
+
+  public static native @Cast("const char*") BytePointer lf_isa_name(int isa);
+
+  public static native void lf_blas_set_num_threads(int threads);
+
+  public static native int lf_blas_get_num_threads();
+
+  public static native @Cast("const char*") BytePointer lf_blas_config();
+
+  public static native int lf_f32_gemm_bias_act(
+      int isa, int trans_b, @Cast("int64_t") long m, @Cast("int64_t") long n, @Cast("int64_t") long k,
+      @Cast("const float*") long a, @Cast("int64_t") long lda,
+      @Cast("const float*") long b, @Cast("int64_t") long ldb,
+      @Cast("float*") long c, @Cast("int64_t") long ldc,
+      @Cast("const float*") long bias, int bias_mode,
+      @Cast("const float*") long residual, @Cast("int64_t") long ldr,
+      int act, float alpha, float lo, float hi);
+
+  public static native int lf_f32_bias_act(
+      int isa, @Cast("int64_t") long m, @Cast("int64_t") long n, @Cast("float*") long c, @Cast("int64_t") long ldc,
+      @Cast("const float*") long bias, int bias_mode,
+      @Cast("const float*") long residual, @Cast("int64_t") long ldr,
+      int act, float alpha, float lo, float hi);
+}

@@ -1,0 +1,72 @@
+package dev.layerfuse.exec.nativ;
+
+import dev.layerfuse.exec.FloatBuf;
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * A native-backend buffer: off-heap memory aligned to 64 bytes (one AVX-512 vector), allocated
+ * through JavaCPP so that {@code Pointer.totalBytes()} accounts for it, and freed by
+ * {@link #close()}.
+ */
+public final class NativeFloatBuf extends FloatBuf {
+  private static final int ALIGN_FLOATS = 16;
+
+  private final FloatPointer memory;
+  private final long address;
+  private final FloatBuffer view;
+
+  NativeFloatBuf(long size) {
+    super(size);
+    if (size > Integer.MAX_VALUE - ALIGN_FLOATS) {
+      throw new IllegalArgumentException(
+          "native backend: a buffer of " + size + " floats exceeds the supported " + (Integer.MAX_VALUE - ALIGN_FLOATS));
+    }
+    FloatPointer p = new FloatPointer(size + ALIGN_FLOATS);
+    if (p.isNull()) {
+      throw new OutOfMemoryError("native backend: could not allocate " + (size * 4) + " bytes off-heap");
+    }
+    p.zero();
+    long base = p.address();
+    long aligned = (base + 63) & ~63L;
+    this.memory = p;
+    this.address = aligned;
+    int skip = (int) ((aligned - base) / Float.BYTES);
+    this.view = p.position(skip).limit(skip + size).asBuffer();
+    if (view.capacity() != size) {
+      p.close();
+      throw new IllegalStateException("native backend: buffer view has " + view.capacity() + " floats, expected " + size);
+    }
+  }
+
+  /** The address of element 0, for the binding; valid until {@link #close()}. */
+  long address() {
+    ensureOpen();
+    return address;
+  }
+
+  /** The address of element {@code offset}; the caller has range-checked it. */
+  long address(long offset) {
+    return address() + offset * Float.BYTES;
+  }
+
+  @Override
+  protected void doPut(long offset, float[] src, int srcOffset, int length) {
+    view.put((int) offset, src, srcOffset, length);
+  }
+
+  @Override
+  protected void doGet(long offset, float[] dst, int dstOffset, int length) {
+    view.get((int) offset, dst, dstOffset, length);
+  }
+
+  @Override
+  protected void free() {
+    memory.close();
+  }
+
+  @Override
+  public String toString() {
+    return "NativeFloatBuf[" + size() + "]";
+  }
+}

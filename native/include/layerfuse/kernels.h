@@ -1,0 +1,101 @@
+/*
+ * layerfuse native kernels: the C ABI that dev.layerfuse.exec.nativ.LayerfuseNative mirrors,
+ * one function to one method.
+ *
+ * Contract: the Java side validates every size, stride and buffer range before calling; these
+ * functions never throw, never allocate in the hot path and return an LF_* status code. They
+ * re-check only what is cheap (non-negative sizes, known enum values, supported ISA) so that a
+ * C caller gets an error code instead of undefined behaviour.
+ */
+#ifndef LAYERFUSE_KERNELS_H
+#define LAYERFUSE_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes; dev.layerfuse.exec.NativeException.Code mirrors them. */
+enum {
+  LF_OK = 0,
+  LF_ERR_INVALID_ARGUMENT = 1,
+  LF_ERR_UNSUPPORTED_ISA = 2,
+  LF_ERR_INTERNAL = 3
+};
+
+/* Kernel instruction-set variants, compiled side by side and chosen at run time. */
+enum {
+  LF_ISA_BASELINE = 0, /* x86-64 (SSE2), runs everywhere */
+  LF_ISA_AVX2 = 1,     /* AVX2 + FMA */
+  LF_ISA_AVX512 = 2    /* AVX-512 F/VL/BW/DQ */
+};
+
+/* Activation applied by an epilogue; ReLU, ReLU6 and Clip are all LF_ACT_CLAMP. */
+enum {
+  LF_ACT_NONE = 0,
+  LF_ACT_CLAMP = 1,      /* min(max(x, lo), hi); ReLU is lo = 0, hi = +inf */
+  LF_ACT_LEAKY_RELU = 2, /* x < 0 ? alpha * x : x */
+  LF_ACT_SIGMOID = 3,
+  LF_ACT_TANH = 4,
+  LF_ACT_HARDSWISH = 5,  /* x * clamp(x + 3, 0, 6) / 6 */
+  LF_ACT_SILU = 6        /* x * sigmoid(x) */
+};
+
+/* How a bias vector is broadcast over a row-major M x N output. */
+enum {
+  LF_BIAS_NONE = 0,
+  LF_BIAS_PER_ROW = 1, /* bias[M]: convolution output channels */
+  LF_BIAS_PER_COL = 2  /* bias[N]: Linear output features */
+};
+
+/* The epilogue applied to an output tile while it is in cache:
+ * c = act(c + bias + residual). */
+typedef struct lf_epilogue {
+  const float* bias;     /* NULL when bias_mode is LF_BIAS_NONE */
+  int bias_mode;
+  const float* residual; /* NULL or an M x N matrix with leading dimension ldr */
+  int64_t ldr;
+  int act;
+  float alpha;           /* LeakyReLU slope */
+  float lo, hi;          /* clamp bounds */
+} lf_epilogue;
+
+/* --- library and CPU --- */
+const char* lf_version(void);
+/* 1 if this CPU and OS can run the variant, else 0. */
+int lf_isa_supported(int isa);
+/* The fastest variant this CPU supports. */
+int lf_isa_best(void);
+/* "baseline", "avx2", "avx512", or "unknown". */
+const char* lf_isa_name(int isa);
+
+/* --- OpenBLAS threading: process-wide, as OpenBLAS itself is --- */
+void lf_blas_set_num_threads(int threads);
+int lf_blas_get_num_threads(void);
+const char* lf_blas_config(void);
+
+/*
+ * C = act(A * op(B) + bias + residual), row-major.
+ * A is M x K (leading dimension lda). With trans_b = 0, B is K x N (ldb); with trans_b = 1,
+ * B is N x K (ldb), the layout of a Linear layer's weight. C is M x N (ldc) and is overwritten.
+ * M = 1 with trans_b = 1, and N = 1, go to sgemv (batch-1 Linear layers are memory-bound).
+ */
+int lf_f32_gemm_bias_act(int isa, int trans_b, int64_t m, int64_t n, int64_t k,
+                         const float* a, int64_t lda, const float* b, int64_t ldb,
+                         float* c, int64_t ldc,
+                         const float* bias, int bias_mode,
+                         const float* residual, int64_t ldr,
+                         int act, float alpha, float lo, float hi);
+
+/* Applies the epilogue alone, in place, to an M x N matrix (the unfused baseline's pass). */
+int lf_f32_bias_act(int isa, int64_t m, int64_t n, float* c, int64_t ldc,
+                    const float* bias, int bias_mode,
+                    const float* residual, int64_t ldr,
+                    int act, float alpha, float lo, float hi);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LAYERFUSE_KERNELS_H */

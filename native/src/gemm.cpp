@@ -1,0 +1,123 @@
+// GEMM with a fused epilogue over OpenBLAS: OpenBLAS computes an output panel, and the
+// epilogue (bias, residual, activation) runs on that panel while it is still in cache.
+#include <cblas.h>
+
+#include <cassert>
+#include <cstring>
+
+#include "internal.h"
+
+namespace lf {
+namespace {
+
+// Output panels are sized to stay in L2 between sgemm writing them and the epilogue reading
+// them back; narrower panels would make OpenBLAS re-pack A too often.
+constexpr int64_t kPanelBytes = 256 * 1024;
+constexpr int64_t kMinPanelCols = 64;
+
+bool valid_epilogue(int64_t n, const float* bias, int bias_mode, const float* residual,
+                    int64_t ldr, int act, float lo, float hi) {
+  if (bias_mode < LF_BIAS_NONE || bias_mode > LF_BIAS_PER_COL) return false;
+  if (bias_mode != LF_BIAS_NONE && bias == nullptr) return false;
+  if (residual != nullptr && ldr < (n > 1 ? n : 1)) return false;
+  if (act < LF_ACT_NONE || act > LF_ACT_SILU) return false;
+  if (act == LF_ACT_CLAMP && !(lo <= hi)) return false;
+  return true;
+}
+
+lf_epilogue make_epilogue(const float* bias, int bias_mode, const float* residual, int64_t ldr,
+                          int act, float alpha, float lo, float hi) {
+  lf_epilogue e;
+  e.bias = bias;
+  e.bias_mode = bias_mode;
+  e.residual = residual;
+  e.ldr = ldr;
+  e.act = act;
+  e.alpha = alpha;
+  e.lo = lo;
+  e.hi = hi;
+  return e;
+}
+
+int64_t panel_cols(int64_t m, int64_t n) {
+  int64_t cols = kPanelBytes / (static_cast<int64_t>(sizeof(float)) * (m > 0 ? m : 1));
+  cols = cols < kMinPanelCols ? kMinPanelCols : (cols / 16) * 16;
+  return cols >= n ? n : cols;
+}
+
+}  // namespace
+}  // namespace lf
+
+extern "C" {
+
+void lf_blas_set_num_threads(int threads) { openblas_set_num_threads(threads < 1 ? 1 : threads); }
+
+int lf_blas_get_num_threads(void) { return openblas_get_num_threads(); }
+
+const char* lf_blas_config(void) { return openblas_get_config(); }
+
+int lf_f32_gemm_bias_act(int isa, int trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+                         int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                         const float* bias, int bias_mode, const float* residual, int64_t ldr,
+                         int act, float alpha, float lo, float hi) {
+  const lf::IsaKernels* ks = lf::kernels_for(isa);
+  if (ks == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (m < 0 || n < 0 || k < 0 || (trans_b != 0 && trans_b != 1)) return LF_ERR_INVALID_ARGUMENT;
+  if (lda < (k > 1 ? k : 1) || ldc < (n > 1 ? n : 1)) return LF_ERR_INVALID_ARGUMENT;
+  if (ldb < ((trans_b ? k : n) > 1 ? (trans_b ? k : n) : 1)) return LF_ERR_INVALID_ARGUMENT;
+  if (!lf::valid_epilogue(n, bias, bias_mode, residual, ldr, act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
+  if (m == 0 || n == 0) return LF_OK;
+  if (c == nullptr || (k > 0 && (a == nullptr || b == nullptr))) return LF_ERR_INVALID_ARGUMENT;
+
+  const lf_epilogue e = lf::make_epilogue(bias, bias_mode, residual, ldr, act, alpha, lo, hi);
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, sizeof(float) * n);
+    ks->epilogue(c, m, n, ldc, e);
+    return LF_OK;
+  }
+  // BLAS takes int sizes; Java rejects anything larger before calling.
+  assert(m <= INT32_MAX && n <= INT32_MAX && k <= INT32_MAX);
+  const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(k);
+  if (n == 1) {
+    // y[m] = A[m,k] x; x is B's only column (stride ldb) or B's only row (stride 1).
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, im, ik, 1.0f, a, static_cast<int>(lda), b,
+                trans_b ? 1 : static_cast<int>(ldb), 0.0f, c, static_cast<int>(ldc));
+    ks->epilogue(c, m, n, ldc, e);
+    return LF_OK;
+  }
+  if (m == 1) {
+    // y[n] = op(B) x with x = A's only row: a weight-streaming GEMV.
+    if (trans_b) {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, in, ik, 1.0f, b, static_cast<int>(ldb), a, 1, 0.0f, c, 1);
+    } else {
+      cblas_sgemv(CblasRowMajor, CblasTrans, ik, in, 1.0f, b, static_cast<int>(ldb), a, 1, 0.0f, c, 1);
+    }
+    ks->epilogue(c, m, n, ldc, e);
+    return LF_OK;
+  }
+  const int64_t step = lf::panel_cols(m, n);
+  for (int64_t j0 = 0; j0 < n; j0 += step) {
+    const int64_t cols = n - j0 < step ? n - j0 : step;
+    const float* bp = trans_b ? b + j0 * ldb : b + j0;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, im,
+                static_cast<int>(cols), ik, 1.0f, a, static_cast<int>(lda), bp,
+                static_cast<int>(ldb), 0.0f, c + j0, static_cast<int>(ldc));
+    ks->epilogue(c + j0, m, cols, ldc, lf::epilogue_at(e, 0, j0));
+  }
+  return LF_OK;
+}
+
+int lf_f32_bias_act(int isa, int64_t m, int64_t n, float* c, int64_t ldc, const float* bias,
+                    int bias_mode, const float* residual, int64_t ldr, int act, float alpha,
+                    float lo, float hi) {
+  const lf::IsaKernels* ks = lf::kernels_for(isa);
+  if (ks == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (m < 0 || n < 0 || ldc < (n > 1 ? n : 1)) return LF_ERR_INVALID_ARGUMENT;
+  if (!lf::valid_epilogue(n, bias, bias_mode, residual, ldr, act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
+  if (m == 0 || n == 0) return LF_OK;
+  if (c == nullptr) return LF_ERR_INVALID_ARGUMENT;
+  ks->epilogue(c, m, n, ldc, lf::make_epilogue(bias, bias_mode, residual, ldr, act, alpha, lo, hi));
+  return LF_OK;
+}
+
+}  // extern "C"

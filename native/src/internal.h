@@ -1,0 +1,39 @@
+// Internal declarations shared by the native sources; not part of the C ABI.
+#ifndef LAYERFUSE_INTERNAL_H
+#define LAYERFUSE_INTERNAL_H
+
+#include <cstdint>
+
+#include "layerfuse/kernels.h"
+
+namespace lf {
+
+// Applies e to the m x n block at c (leading dimension ldc). e.bias and e.residual already
+// point at the block's first row/column.
+using EpilogueFn = void (*)(float* c, int64_t m, int64_t n, int64_t ldc, const lf_epilogue& e);
+
+// One table of kernels per instruction-set variant; the dispatcher picks one per call.
+struct IsaKernels {
+  const char* name;
+  EpilogueFn epilogue;
+};
+
+namespace baseline { extern const IsaKernels kKernels; }
+namespace avx2 { extern const IsaKernels kKernels; }
+namespace avx512 { extern const IsaKernels kKernels; }
+
+// The table for isa, or nullptr when the value is unknown or the CPU cannot run it.
+const IsaKernels* kernels_for(int isa);
+
+// Offsets the epilogue's bias/residual pointers to the block starting at (row, col).
+inline lf_epilogue epilogue_at(const lf_epilogue& e, int64_t row, int64_t col) {
+  lf_epilogue out = e;
+  if (e.bias_mode == LF_BIAS_PER_ROW) out.bias = e.bias + row;
+  if (e.bias_mode == LF_BIAS_PER_COL) out.bias = e.bias + col;
+  if (e.residual != nullptr) out.residual = e.residual + row * e.ldr + col;
+  return out;
+}
+
+}  // namespace lf
+
+#endif

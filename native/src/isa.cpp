@@ -1,6 +1,9 @@
 // CPU feature detection and the choice of kernel variant.
 #include <cpuid.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include "internal.h"
 
 namespace lf {
@@ -35,6 +38,13 @@ CpuFeatures detect() {
   const bool avx512bw = b & (1u << 30), avx512vl = b & (1u << 31);
   f.avx2 = ymm_state && avx2 && fma;
   f.avx512 = f.avx2 && zmm_state && avx512f && avx512dq && avx512bw && avx512vl;
+  // LAYERFUSE_MAX_ISA=baseline|avx2 caps what counts as supported (as oneDNN's
+  // DNNL_MAX_CPU_ISA does): to reproduce an older CPU's path, and to test the refusal of a
+  // forced variant. The Java side rejects unknown values before loading kernels.
+  if (const char* cap = std::getenv("LAYERFUSE_MAX_ISA")) {
+    if (std::strcmp(cap, "baseline") == 0) f.avx2 = f.avx512 = false;
+    if (std::strcmp(cap, "avx2") == 0) f.avx512 = false;
+  }
   return f;
 }
 

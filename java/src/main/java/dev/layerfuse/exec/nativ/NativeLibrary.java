@@ -12,6 +12,9 @@ public final class NativeLibrary {
   /** Set to {@code true} to behave as if the library could not load (tests, troubleshooting). */
   public static final String DISABLE_PROPERTY = "layerfuse.native.disable";
 
+  /** Environment variable capping the detected ISA ({@code baseline|avx2|avx512}), read by the C side. */
+  public static final String MAX_ISA_ENV = "LAYERFUSE_MAX_ISA";
+
   private static final class Holder {
     static final Throwable FAILURE = load();
   }
@@ -21,6 +24,14 @@ public final class NativeLibrary {
   private static Throwable load() {
     if (Boolean.getBoolean(DISABLE_PROPERTY)) {
       return new UnsupportedOperationException("disabled by -D" + DISABLE_PROPERTY + "=true");
+    }
+    String cap = System.getenv(MAX_ISA_ENV);
+    if (cap != null) {
+      try {
+        Isa.parse(cap);
+      } catch (IllegalArgumentException e) {
+        return new IllegalArgumentException(MAX_ISA_ENV + "=" + cap + ": " + e.getMessage());
+      }
     }
     try {
       Class.forName(LayerfuseNative.class.getName(), true, NativeLibrary.class.getClassLoader());

@@ -33,6 +33,7 @@ public final class Jvm {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + target().resolve("javacpp-cache"));
+    if (Runtime.version().feature() >= 22) cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(classpath(withNative));

@@ -1,0 +1,171 @@
+package dev.layerfuse.exec.java;
+
+import dev.layerfuse.exec.Activation;
+import dev.layerfuse.exec.BiasMode;
+import dev.layerfuse.exec.Gemm;
+import dev.layerfuse.graph.ActivationOp;
+import dev.layerfuse.graph.AddOp;
+import dev.layerfuse.graph.BatchNormOp;
+import dev.layerfuse.graph.ChannelConstantOp;
+import dev.layerfuse.graph.ConvOp;
+import dev.layerfuse.graph.ConvTransposeOp;
+import dev.layerfuse.graph.FlattenOp;
+import dev.layerfuse.graph.GlobalAvgPoolOp;
+import dev.layerfuse.graph.Graph;
+import dev.layerfuse.graph.LinearOp;
+import dev.layerfuse.graph.Node;
+import dev.layerfuse.graph.Op;
+import dev.layerfuse.graph.PassThroughOp;
+import dev.layerfuse.graph.PoolOp;
+import dev.layerfuse.graph.ScaleShiftOp;
+import dev.layerfuse.tensor.Shape;
+import dev.layerfuse.tensor.Tensor;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs a {@link Graph} node by node on the pure-Java kernels, allocating every intermediate.
+ * It is the reference executor the {@code Verifier} and tests use: simple and exact, not fast
+ * (the compiled plans of the execution engine are the fast path).
+ */
+public final class JavaInterpreter {
+  private JavaInterpreter() {}
+
+  /** Runs {@code graph}; {@code inputs} must name every graph input. Returns outputs by name. */
+  public static Map<String, Tensor> run(Graph graph, Map<String, Tensor> inputs) {
+    Map<String, Shape> inShapes = new HashMap<>();
+    for (String name : graph.inputs().keySet()) {
+      Tensor t = inputs.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("missing graph input '" + name + "', expected one of " + graph.inputs().keySet());
+      }
+      inShapes.put(name, t.shape());
+    }
+    for (String name : inputs.keySet()) {
+      if (!graph.inputs().containsKey(name)) {
+        throw new IllegalArgumentException("unknown input name '" + name + "', expected one of " + graph.inputs().keySet());
+      }
+    }
+    Map<String, Shape> shapes = graph.inferShapes(inShapes);
+    Map<String, Tensor> values = new HashMap<>(inputs);
+    for (Node node : graph.nodes()) {
+      Tensor[] in = new Tensor[node.inputs().size()];
+      for (int i = 0; i < in.length; i++) in[i] = values.get(node.inputs().get(i));
+      values.put(node.output(), execute(node, in, shapes.get(node.output())));
+    }
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (String o : graph.outputs()) out.put(o, values.get(o));
+    return out;
+  }
+
+  static Tensor execute(Node node, Tensor[] in, Shape outShape) {
+    Op op = node.op();
+    float[] x = in[0].toArray();
+    float[] y = new float[(int) outShape.numel()];
+    Shape xs = in[0].shape();
+    if (op instanceof ConvOp c) {
+      JavaConv.Geometry g = new JavaConv.Geometry((int) xs.dim(0), (int) xs.dim(1), (int) xs.dim(2), (int) xs.dim(3),
+          c.outChannels(), c.kernelH(), c.kernelW(), c.stride(), c.pads(), c.dilation(), c.groups(),
+          (int) outShape.dim(2), (int) outShape.dim(3));
+      JavaConv.conv2d(g, x, c.weight().toArray(), arr(c.bias()), c.padValues(),
+          c.residual() ? in[1].toArray() : null, c.activation(), y, new float[g.colSize()]);
+    } else if (op instanceof ConvTransposeOp c) {
+      JavaConv.Geometry g = new JavaConv.Geometry((int) xs.dim(0), c.inChannels(), (int) xs.dim(2), (int) xs.dim(3),
+          c.outChannels(), c.kernelH(), c.kernelW(), c.stride(), c.pads(), c.dilation(), c.groups(),
+          (int) outShape.dim(2), (int) outShape.dim(3));
+      JavaConv.convTranspose2d(g, x, c.weight().toArray(), arr(c.bias()), c.activation(), y);
+    } else if (op instanceof LinearOp l) {
+      Gemm gemm = Gemm.of(xs.dim(0), l.outFeatures(), l.inFeatures()).transB(true)
+          .bias(l.bias() == null ? BiasMode.NONE : BiasMode.PER_COL).residual(l.residual())
+          .activation(l.activation()).build();
+      JavaGemm.gemm(gemm, x, 0, l.weight().toArray(), 0, arr(l.bias()), 0, l.residual() ? in[1].toArray() : null, 0, y, 0);
+    } else if (op instanceof BatchNormOp bn) {
+      batchNorm(bn, x, xs, y);
+    } else if (op instanceof ScaleShiftOp s) {
+      channelAffine(x, xs, s.scale().toArray(), s.shift().toArray(), s.activation(), y);
+    } else if (op instanceof ActivationOp a) {
+      System.arraycopy(x, 0, y, 0, x.length);
+      JavaEpilogue.activate(a.activation(), y, 0, y.length);
+    } else if (op instanceof PoolOp p) {
+      JavaPool.pool2d(p.type() == PoolOp.Type.MAX, x, (int) (xs.dim(0) * xs.dim(1)), (int) xs.dim(2), (int) xs.dim(3),
+          y, (int) outShape.dim(2), (int) outShape.dim(3), p.kernel(), p.stride(), p.pads(), p.dilation(),
+          p.countIncludePad());
+    } else if (op instanceof GlobalAvgPoolOp) {
+      JavaPool.globalAverage(x, (int) (xs.dim(0) * xs.dim(1)), (int) (xs.dim(2) * xs.dim(3)), y);
+    } else if (op instanceof AddOp) {
+      float[] b = in[1].toArray();
+      for (int i = 0; i < y.length; i++) y[i] = x[i] + b[i];
+    } else if (op instanceof ChannelConstantOp k) {
+      int channels = xs.rank() < 2 ? 1 : (int) xs.dim(1);
+      int inner = channels == 0 ? 0 : (int) (xs.numel() / Math.max(1, xs.dim(0)) / channels);
+      for (int i = 0; i < y.length; i++) {
+        float c = k.at(inner == 0 ? 0 : (i / inner) % channels);
+        y[i] = k.type() == ChannelConstantOp.Type.MUL ? x[i] * c : x[i] + c;
+      }
+    } else if (op instanceof FlattenOp || op instanceof PassThroughOp) {
+      return in[0].reshape(outShape);
+    } else {
+      throw new UnsupportedOperationException(node.name() + ": the Java interpreter has no kernel for " + op.kind());
+    }
+    return Tensor.wrap(outShape, y);
+  }
+
+  private static float[] arr(Tensor t) {
+    return t == null ? null : t.toArray();
+  }
+
+  /** y = act(x · scale[c] + shift[c]) over channel axis 1. */
+  static void channelAffine(float[] x, Shape xs, float[] scale, float[] shift, Activation act, float[] y) {
+    int n = (int) xs.dim(0), c = (int) xs.dim(1);
+    int inner = (int) (xs.numel() / Math.max(1, (long) n * c));
+    for (int b = 0; b < n; b++) {
+      for (int ch = 0; ch < c; ch++) {
+        int off = (b * c + ch) * inner;
+        float s = scale[ch], t = shift[ch];
+        for (int i = off; i < off + inner; i++) y[i] = x[i] * s + t;
+        JavaEpilogue.activate(act, y, off, inner);
+      }
+    }
+  }
+
+  /** Eval BN with running statistics, else (training / no running stats) with batch statistics. */
+  static void batchNorm(BatchNormOp bn, float[] x, Shape xs, float[] y) {
+    int n = (int) xs.dim(0), c = (int) xs.dim(1);
+    int inner = (int) (xs.numel() / Math.max(1, (long) n * c));
+    float[] scale = new float[c], shift = new float[c];
+    for (int ch = 0; ch < c; ch++) {
+      double mean, var;
+      if (bn.foldable()) {
+        mean = bn.runningMean().get(ch);
+        var = bn.runningVar().get(ch);
+      } else {
+        double s = 0, sq = 0;
+        for (int b = 0; b < n; b++) {
+          for (int i = (b * c + ch) * inner, e = i + inner; i < e; i++) {
+            s += x[i];
+            sq += (double) x[i] * x[i];
+          }
+        }
+        long count = (long) n * inner;
+        mean = s / count;
+        var = Math.max(0, sq / count - mean * mean);
+      }
+      double inv = 1.0 / Math.sqrt(var + bn.eps());
+      double gamma = bn.affine() ? bn.gamma().get(ch) : 1.0, beta = bn.affine() ? bn.beta().get(ch) : 0.0;
+      scale[ch] = (float) (gamma * inv);
+      shift[ch] = (float) (beta - mean * gamma * inv);
+    }
+    channelAffine(x, xs, scale, shift, Activation.none(), y);
+  }
+
+  /** The result as a list, for single-output graphs. */
+  public static Tensor runSingle(Graph graph, Tensor input) {
+    if (graph.inputs().size() != 1 || graph.outputs().size() != 1) {
+      throw new IllegalArgumentException("runSingle needs one input and one output, graph has "
+          + graph.inputs().keySet() + " -> " + graph.outputs());
+    }
+    String in = graph.inputs().keySet().iterator().next();
+    return run(graph, Map.of(in, input)).get(graph.outputs().get(0));
+  }
+}

@@ -78,7 +78,7 @@ public final class FusionRegistry {
   public List<FusionRule> enabled() {
     List<FusionRule> out = new ArrayList<>();
     for (FusionRule r : rules.values()) if (!disabled.contains(r.id())) out.add(r);
-    return out;
+    return List.copyOf(out);
   }
 
   public List<String> ids() {

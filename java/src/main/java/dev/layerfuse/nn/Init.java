@@ -34,7 +34,7 @@ public final class Init {
           }
         } else {
           double fanIn = s.rank() >= 2 ? s.numel() / (double) s.dim(0) : 1;
-          if (m instanceof ConvTranspose2d) fanIn = s.numel() / (double) s.dim(1);
+          if (m instanceof ConvTranspose2d && s.rank() >= 2) fanIn = s.numel() / (double) s.dim(1);
           double bound = 1.0 / Math.sqrt(Math.max(1, fanIn));
           if (name.equals("bias")) bound = 0.1;
           for (int i = 0; i < v.length; i++) v[i] = (float) ((rng.nextDouble() * 2 - 1) * bound * Math.sqrt(3));

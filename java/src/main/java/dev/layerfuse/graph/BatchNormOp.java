@@ -14,7 +14,7 @@ import java.util.Map;
  * such a BN, and one in {@code training} mode, normalises with the batch's own statistics, so
  * no rule folds it.
  */
-public record BatchNormOp(Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps,
+public record BatchNormOp(int channels, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps,
                           boolean training) implements Op {
 
   public BatchNormOp {
@@ -23,7 +23,8 @@ public record BatchNormOp(Tensor gamma, Tensor beta, Tensor runningMean, Tensor 
     if ((runningMean == null) != (runningVar == null)) {
       throw new IllegalArgumentException("batch_norm: running_mean and running_var go together");
     }
-    long c = channelsOf(gamma, runningMean);
+    if (channels < 1) throw new IllegalArgumentException("batch_norm: channels must be >= 1, got " + channels);
+    long c = channels;
     for (Tensor t : new Tensor[] {gamma, beta, runningMean, runningVar}) {
       if (t != null && !t.shape().equals(Shape.of(c))) {
         throw new IllegalArgumentException("batch_norm: parameter shape " + t.shape() + ", expected [" + c + "]");
@@ -37,19 +38,11 @@ public record BatchNormOp(Tensor gamma, Tensor beta, Tensor runningMean, Tensor 
     }
   }
 
-  private static long channelsOf(Tensor gamma, Tensor mean) {
-    if (gamma != null) return gamma.numel();
-    if (mean != null) return mean.numel();
-    throw new IllegalArgumentException("batch_norm: needs affine parameters or running statistics to know its channels");
-  }
-
   /** An eval-mode BN with running statistics. */
   public static BatchNormOp eval(Tensor gamma, Tensor beta, Tensor mean, Tensor var, float eps) {
-    return new BatchNormOp(gamma, beta, mean, var, eps, false);
-  }
-
-  public int channels() {
-    return (int) channelsOf(gamma, runningMean);
+    Tensor any = gamma != null ? gamma : mean;
+    if (any == null) throw new IllegalArgumentException("batch_norm: eval() needs running statistics");
+    return new BatchNormOp((int) any.numel(), gamma, beta, mean, var, eps, false);
   }
 
   public boolean affine() {

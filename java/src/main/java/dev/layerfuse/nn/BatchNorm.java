@@ -45,7 +45,7 @@ public class BatchNorm extends Module {
 
   @Override
   protected String emit(GraphBuilder b, String path, String input) {
-    BatchNormOp op = new BatchNormOp(
+    BatchNormOp op = new BatchNormOp(features,
         affine ? parameter("weight") : null, affine ? parameter("bias") : null,
         trackRunningStats ? parameter("running_mean") : null, trackRunningStats ? parameter("running_var") : null,
         eps, isTraining());

@@ -80,9 +80,9 @@ class BatchNormFoldingTest {
 
   @Test
   void refusesBatchNormWithoutRunningStatistics() {
-    BatchNormOp training = new BatchNormOp(v(1, 1), v(0, 0), v(0, 0), v(1, 1), 1e-5f, true);
+    BatchNormOp training = new BatchNormOp(2, v(1, 1), v(0, 0), v(0, 0), v(1, 1), 1e-5f, true);
     assertThrows(IllegalArgumentException.class, () -> BatchNormFolding.scale(training));
-    BatchNormOp noStats = new BatchNormOp(v(1, 1), v(0, 0), null, null, 1e-5f, false);
+    BatchNormOp noStats = new BatchNormOp(2, v(1, 1), v(0, 0), null, null, 1e-5f, false);
     assertThrows(IllegalArgumentException.class, () -> BatchNormFolding.foldAfter(m(2, 1, 1, 1), null, noStats));
   }
 }

@@ -50,8 +50,8 @@ public final class Main {
     s.println("Usage: layerfuse <command> [options]   (--help after a command for its options)");
     s.println();
     s.println("Commands:");
-    s.println("  demo    GEMM+bias+ReLU on the native and Java backends: which backend and ISA ran,");
-    s.println("          whether they agree, and how fast each is");
+    s.println("  demo    GEMM+bias+ReLU on the native and Java backends (which backend and ISA ran, do they");
+    s.println("          agree, how fast); then ResNet-18 and MobileNetV2: build, fuse, verify, time fused vs unfused");
     s.println("  info    the active backend, ISA variants, OpenBLAS configuration and threads");
     s.println();
     s.println("Options: --help, --version, --verbose (stack traces on errors)");

@@ -48,42 +48,54 @@ public final class JavaInterpreter {
       }
     }
     Map<String, Shape> shapes = graph.inferShapes(inShapes);
-    Map<String, Tensor> values = new HashMap<>(inputs);
+    Map<String, float[]> values = new HashMap<>();
+    inputs.forEach((k, v) -> values.put(k, v.toArray()));
     for (Node node : graph.nodes()) {
-      Tensor[] in = new Tensor[node.inputs().size()];
+      float[][] in = new float[node.inputs().size()][];
       for (int i = 0; i < in.length; i++) in[i] = values.get(node.inputs().get(i));
-      values.put(node.output(), execute(node, in, shapes.get(node.output())));
+      values.put(node.output(), execute(node, in, shapes.get(node.inputs().get(0)), shapes.get(node.output())));
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
-    for (String o : graph.outputs()) out.put(o, values.get(o));
+    for (String o : graph.outputs()) out.put(o, Tensor.of(shapes.get(o), values.get(o)));
     return out;
   }
 
+  /** Runs one node on tensors (for kernel tests). */
   static Tensor execute(Node node, Tensor[] in, Shape outShape) {
+    float[][] arrays = new float[in.length][];
+    for (int i = 0; i < in.length; i++) arrays[i] = in[i].toArray();
+    return Tensor.wrap(outShape, execute(node, arrays, in[0].shape(), outShape));
+  }
+
+  /**
+   * Runs one node; {@code in} arrays are read, never written (pass-through ops return their
+   * input array itself, so values must be treated as immutable).
+   */
+  static float[] execute(Node node, float[][] in, Shape xs, Shape outShape) {
     Op op = node.op();
-    float[] x = in[0].toArray();
+    float[] x = in[0];
+    if (op instanceof FlattenOp || op instanceof PassThroughOp) return x;
     float[] y = new float[(int) outShape.numel()];
-    Shape xs = in[0].shape();
     if (op instanceof ConvOp c) {
       JavaConv.Geometry g = new JavaConv.Geometry((int) xs.dim(0), (int) xs.dim(1), (int) xs.dim(2), (int) xs.dim(3),
           c.outChannels(), c.kernelH(), c.kernelW(), c.stride(), c.pads(), c.dilation(), c.groups(),
           (int) outShape.dim(2), (int) outShape.dim(3));
-      JavaConv.conv2d(g, x, c.weight().toArray(), arr(c.bias()), c.padValues(),
-          c.residual() ? in[1].toArray() : null, c.activation(), y, new float[g.colSize()]);
+      JavaConv.conv2d(g, x, arr(c.weight()), arr(c.bias()), c.padValues(),
+          c.residual() ? in[1] : null, c.activation(), y, new float[g.colSize()]);
     } else if (op instanceof ConvTransposeOp c) {
       JavaConv.Geometry g = new JavaConv.Geometry((int) xs.dim(0), c.inChannels(), (int) xs.dim(2), (int) xs.dim(3),
           c.outChannels(), c.kernelH(), c.kernelW(), c.stride(), c.pads(), c.dilation(), c.groups(),
           (int) outShape.dim(2), (int) outShape.dim(3));
-      JavaConv.convTranspose2d(g, x, c.weight().toArray(), arr(c.bias()), c.activation(), y);
+      JavaConv.convTranspose2d(g, x, arr(c.weight()), arr(c.bias()), c.activation(), y);
     } else if (op instanceof LinearOp l) {
       Gemm gemm = Gemm.of(xs.dim(0), l.outFeatures(), l.inFeatures()).transB(true)
           .bias(l.bias() == null ? BiasMode.NONE : BiasMode.PER_COL).residual(l.residual())
           .activation(l.activation()).build();
-      JavaGemm.gemm(gemm, x, 0, l.weight().toArray(), 0, arr(l.bias()), 0, l.residual() ? in[1].toArray() : null, 0, y, 0);
+      JavaGemm.gemm(gemm, x, 0, arr(l.weight()), 0, arr(l.bias()), 0, l.residual() ? in[1] : null, 0, y, 0);
     } else if (op instanceof BatchNormOp bn) {
       batchNorm(bn, x, xs, y);
     } else if (op instanceof ScaleShiftOp s) {
-      channelAffine(x, xs, s.scale().toArray(), s.shift().toArray(), s.activation(), y);
+      channelAffine(x, xs, arr(s.scale()), arr(s.shift()), s.activation(), y);
     } else if (op instanceof ActivationOp a) {
       System.arraycopy(x, 0, y, 0, x.length);
       JavaEpilogue.activate(a.activation(), y, 0, y.length);
@@ -94,7 +106,7 @@ public final class JavaInterpreter {
     } else if (op instanceof GlobalAvgPoolOp) {
       JavaPool.globalAverage(x, (int) (xs.dim(0) * xs.dim(1)), (int) (xs.dim(2) * xs.dim(3)), y);
     } else if (op instanceof AddOp) {
-      float[] b = in[1].toArray();
+      float[] b = in[1];
       for (int i = 0; i < y.length; i++) y[i] = x[i] + b[i];
     } else if (op instanceof ChannelConstantOp k) {
       int channels = xs.rank() < 2 ? 1 : (int) xs.dim(1);
@@ -103,16 +115,17 @@ public final class JavaInterpreter {
         float c = k.at(inner == 0 ? 0 : (i / inner) % channels);
         y[i] = k.type() == ChannelConstantOp.Type.MUL ? x[i] * c : x[i] + c;
       }
-    } else if (op instanceof FlattenOp || op instanceof PassThroughOp) {
-      return in[0].reshape(outShape);
     } else {
       throw new UnsupportedOperationException(node.name() + ": the Java interpreter has no kernel for " + op.kind());
     }
-    return Tensor.wrap(outShape, y);
+    return y;
   }
 
+  /** Parameter arrays, copied out of their (immutable) tensors once and kept while the tensor lives. */
+  private static final Map<Tensor, float[]> PARAMS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
   private static float[] arr(Tensor t) {
-    return t == null ? null : t.toArray();
+    return t == null ? null : PARAMS.computeIfAbsent(t, Tensor::toArray);
   }
 
   /** y = act(x · scale[c] + shift[c]) over channel axis 1. */

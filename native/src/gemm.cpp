@@ -20,10 +20,16 @@ bool valid_epilogue(int64_t n, const float* bias, int bias_mode, const float* re
   if (bias_mode < LF_BIAS_NONE || bias_mode > LF_BIAS_PER_COL) return false;
   if (bias_mode != LF_BIAS_NONE && bias == nullptr) return false;
   if (residual != nullptr && ldr < (n > 1 ? n : 1)) return false;
-  if (act < LF_ACT_NONE || act > LF_ACT_SILU) return false;
-  if (act == LF_ACT_CLAMP && !(lo <= hi)) return false;
-  return true;
+  return valid_act(act, lo, hi);
 }
+
+int64_t panel_cols(int64_t m, int64_t n) {
+  int64_t cols = kPanelBytes / (static_cast<int64_t>(sizeof(float)) * (m > 0 ? m : 1));
+  cols = cols < kMinPanelCols ? kMinPanelCols : (cols / 16) * 16;
+  return cols >= n ? n : cols;
+}
+
+}  // namespace
 
 lf_epilogue make_epilogue(const float* bias, int bias_mode, const float* residual, int64_t ldr,
                           int act, float alpha, float lo, float hi) {
@@ -39,13 +45,21 @@ lf_epilogue make_epilogue(const float* bias, int bias_mode, const float* residua
   return e;
 }
 
-int64_t panel_cols(int64_t m, int64_t n) {
-  int64_t cols = kPanelBytes / (static_cast<int64_t>(sizeof(float)) * (m > 0 ? m : 1));
-  cols = cols < kMinPanelCols ? kMinPanelCols : (cols / 16) * 16;
-  return cols >= n ? n : cols;
+bool valid_act(int act, float lo, float hi) {
+  if (act < LF_ACT_NONE || act > LF_ACT_SILU) return false;
+  return act != LF_ACT_CLAMP || lo <= hi;
 }
 
-}  // namespace
+bool valid_geometry(const int64_t* g) {
+  if (g == nullptr) return false;
+  for (int i = 0; i < LF_GEOM_LEN; ++i) if (g[i] < 0) return false;
+  if (g[LF_GEOM_N] == 0 || g[LF_GEOM_IN_C] == 0 || g[LF_GEOM_OUT_C] == 0) return false;
+  if (g[LF_GEOM_KH] < 1 || g[LF_GEOM_KW] < 1 || g[LF_GEOM_SH] < 1 || g[LF_GEOM_SW] < 1) return false;
+  if (g[LF_GEOM_DH] < 1 || g[LF_GEOM_DW] < 1 || g[LF_GEOM_GROUPS] < 1) return false;
+  if (g[LF_GEOM_OUT_H] < 1 || g[LF_GEOM_OUT_W] < 1 || g[LF_GEOM_IN_H] < 1 || g[LF_GEOM_IN_W] < 1) return false;
+  return true;
+}
+
 }  // namespace lf
 
 extern "C" {

@@ -12,11 +12,24 @@ namespace lf {
 // point at the block's first row/column.
 using EpilogueFn = void (*)(float* c, int64_t m, int64_t n, int64_t ldc, const lf_epilogue& e);
 
+using ScaleShiftFn = void (*)(const float* x, int64_t n, int64_t c, int64_t inner, const float* scale,
+                             const float* shift, float* y, const lf_epilogue& e);
+using DwConvFn = void (*)(const int64_t* geom, const float* x, const float* weight, const float* bias,
+                          const float* pad_values, const float* residual, float* y, const lf_epilogue& e);
+
 // One table of kernels per instruction-set variant; the dispatcher picks one per call.
 struct IsaKernels {
   const char* name;
   EpilogueFn epilogue;
+  ScaleShiftFn scale_shift;
+  DwConvFn dwconv;
 };
+
+// Shared argument checks (status LF_OK or LF_ERR_INVALID_ARGUMENT).
+bool valid_act(int act, float lo, float hi);
+bool valid_geometry(const int64_t* g);
+lf_epilogue make_epilogue(const float* bias, int bias_mode, const float* residual, int64_t ldr,
+                          int act, float alpha, float lo, float hi);
 
 namespace baseline { extern const IsaKernels kKernels; }
 namespace avx2 { extern const IsaKernels kKernels; }

@@ -94,6 +94,60 @@ int lf_f32_bias_act(int isa, int64_t m, int64_t n, float* c, int64_t ldc,
                     const float* residual, int64_t ldr,
                     int act, float alpha, float lo, float hi);
 
+/*
+ * Convolution and pooling geometry, NCHW: an int64_t[LF_GEOM_LEN] array indexed by these
+ * constants. For pooling, in_c = out_c = channels and groups is ignored. Java builds and
+ * validates it once per plan node.
+ */
+enum {
+  LF_GEOM_N = 0, LF_GEOM_IN_C, LF_GEOM_IN_H, LF_GEOM_IN_W, LF_GEOM_OUT_C, LF_GEOM_KH, LF_GEOM_KW,
+  LF_GEOM_SH, LF_GEOM_SW, LF_GEOM_PAD_T, LF_GEOM_PAD_L, LF_GEOM_PAD_B, LF_GEOM_PAD_R,
+  LF_GEOM_DH, LF_GEOM_DW, LF_GEOM_GROUPS, LF_GEOM_OUT_H, LF_GEOM_OUT_W, LF_GEOM_LEN
+};
+
+/*
+ * y = act(conv2d(x, weight) + bias + residual) by im2col + sgemm, tiled over output pixels so
+ * each column tile and output tile stay in cache; 1x1 stride-1 unpadded convs skip im2col.
+ * weight is [out_c, in_c/groups, kh, kw]. pad_values (one per input channel, or NULL for zeros)
+ * fill the padding. scratch holds scratch_floats floats; the tile width adapts to it (at least
+ * (in_c/groups)*kh*kw*min(16, out_h*out_w) floats are needed unless im2col is skipped).
+ */
+int lf_f32_conv2d_bias_act(int isa, const int64_t* geom, const float* x, const float* weight,
+                           const float* bias, const float* pad_values, const float* residual,
+                           float* y, float* scratch, int64_t scratch_floats,
+                           int act, float alpha, float lo, float hi);
+
+/* Depthwise conv (groups = in_c = out_c), direct: no im2col, the same epilogue. */
+int lf_f32_dwconv2d_bias_act(int isa, const int64_t* geom, const float* x, const float* weight,
+                             const float* bias, const float* pad_values, const float* residual,
+                             float* y, int act, float alpha, float lo, float hi);
+
+/*
+ * y = act(conv_transpose2d(x, weight) + bias); geom describes input (in_c, in_h, in_w) and output
+ * (out_c, out_h, out_w); weight is [in_c, out_c/groups, kh, kw]. scratch needs
+ * (out_c/groups)*kh*kw*in_h*in_w floats.
+ */
+int lf_f32_conv_transpose2d_bias_act(int isa, const int64_t* geom, const float* x,
+                                     const float* weight, const float* bias, float* y,
+                                     float* scratch, int64_t scratch_floats,
+                                     int act, float alpha, float lo, float hi);
+
+/* Max (is_max = 1) or average pooling; padding never wins a max. */
+int lf_f32_pool2d(int isa, const int64_t* geom, int is_max, int count_include_pad,
+                  const float* x, float* y);
+
+/* y[p] = mean of x[p*hw .. p*hw + hw) for each of planes planes. */
+int lf_f32_global_avg_pool(int isa, int64_t planes, int64_t hw, const float* x, float* y);
+
+/* y = act(x * scale[c] + shift[c]) over [n, c, inner]. */
+int lf_f32_scale_shift_act(int isa, int64_t n, int64_t c, int64_t inner, const float* x,
+                           const float* scale, const float* shift, float* y,
+                           int act, float alpha, float lo, float hi);
+
+/* y = act(a + b) elementwise over count floats (y may alias a or b). */
+int lf_f32_add_act(int isa, int64_t count, const float* a, const float* b, float* y,
+                   int act, float alpha, float lo, float hi);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,163 @@
+// Convolutions: im2col + sgemm tiled over output pixels (the epilogue runs per tile inside the
+// GEMM), the direct GEMM for 1x1 stride-1 convs, depthwise dispatch, and transposed convs by
+// sgemm + col2im.
+#include <cblas.h>
+
+#include <cstring>
+
+#include "internal.h"
+
+namespace lf {
+namespace {
+
+// Rows (c, i, j) x output pixels [p0, p0 + cols) of the im2col matrix of one image and group.
+void im2col_tile(const int64_t* g, const float* x, int64_t cin_g, const float* pad_values, int64_t p0,
+                 int64_t cols, float* out) {
+  const int64_t h = g[LF_GEOM_IN_H], w = g[LF_GEOM_IN_W], kh = g[LF_GEOM_KH], kw = g[LF_GEOM_KW];
+  const int64_t sh = g[LF_GEOM_SH], sw = g[LF_GEOM_SW], pt = g[LF_GEOM_PAD_T], pl = g[LF_GEOM_PAD_L];
+  const int64_t dh = g[LF_GEOM_DH], dw = g[LF_GEOM_DW], ow = g[LF_GEOM_OUT_W];
+  int64_t row = 0;
+  for (int64_t c = 0; c < cin_g; ++c) {
+    const float pad = pad_values != nullptr ? pad_values[c] : 0.0f;
+    const float* plane = x + c * h * w;
+    for (int64_t i = 0; i < kh; ++i) {
+      for (int64_t j = 0; j < kw; ++j, ++row) {
+        float* dst = out + row * cols;
+        int64_t oy = p0 / ow, ox = p0 % ow;
+        for (int64_t p = 0; p < cols;) {
+          const int64_t iy = oy * sh - pt + i * dh;
+          const int64_t run = (ow - ox) < (cols - p) ? (ow - ox) : (cols - p);
+          if (iy < 0 || iy >= h) {
+            for (int64_t r = 0; r < run; ++r) dst[p + r] = pad;
+          } else {
+            const float* src = plane + iy * w;
+            for (int64_t r = 0; r < run; ++r) {
+              const int64_t ix = (ox + r) * sw - pl + j * dw;
+              dst[p + r] = (ix < 0 || ix >= w) ? pad : src[ix];
+            }
+          }
+          p += run;
+          ox += run;
+          if (ox == ow) {
+            ox = 0;
+            ++oy;
+          }
+        }
+      }
+    }
+  }
+}
+
+bool conv_is_pointwise(const int64_t* g) {
+  return g[LF_GEOM_KH] == 1 && g[LF_GEOM_KW] == 1 && g[LF_GEOM_SH] == 1 && g[LF_GEOM_SW] == 1 &&
+         g[LF_GEOM_PAD_T] == 0 && g[LF_GEOM_PAD_L] == 0 && g[LF_GEOM_PAD_B] == 0 && g[LF_GEOM_PAD_R] == 0;
+}
+
+}  // namespace
+}  // namespace lf
+
+extern "C" {
+
+int lf_f32_conv2d_bias_act(int isa, const int64_t* g, const float* x, const float* weight, const float* bias,
+                           const float* pad_values, const float* residual, float* y, float* scratch,
+                           int64_t scratch_floats, int act, float alpha, float lo, float hi) {
+  if (lf::kernels_for(isa) == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (!lf::valid_geometry(g) || !lf::valid_act(act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
+  if (x == nullptr || weight == nullptr || y == nullptr) return LF_ERR_INVALID_ARGUMENT;
+  const int64_t groups = g[LF_GEOM_GROUPS], cin = g[LF_GEOM_IN_C], cout = g[LF_GEOM_OUT_C];
+  if (cin % groups != 0 || cout % groups != 0) return LF_ERR_INVALID_ARGUMENT;
+  const int64_t cin_g = cin / groups, cout_g = cout / groups;
+  const int64_t k = cin_g * g[LF_GEOM_KH] * g[LF_GEOM_KW];
+  const int64_t hw = g[LF_GEOM_IN_H] * g[LF_GEOM_IN_W], ohw = g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W];
+  const bool pointwise = lf::conv_is_pointwise(g);
+  int64_t tile = pointwise ? ohw : (scratch != nullptr ? scratch_floats / k : 0);
+  if (tile > ohw) tile = ohw;
+  if (tile > 16) tile -= tile % 16;
+  if (!pointwise && tile < (ohw < 16 ? ohw : 16)) return LF_ERR_INVALID_ARGUMENT;
+  const int bias_mode = bias != nullptr ? LF_BIAS_PER_ROW : LF_BIAS_NONE;
+  for (int64_t n = 0; n < g[LF_GEOM_N]; ++n) {
+    for (int64_t grp = 0; grp < groups; ++grp) {
+      const float* xg = x + (n * cin + grp * cin_g) * hw;
+      const float* wg = weight + grp * cout_g * k;
+      const float* bg = bias != nullptr ? bias + grp * cout_g : nullptr;
+      const float* pg = pad_values != nullptr ? pad_values + grp * cin_g : nullptr;
+      const int64_t yoff = (n * cout + grp * cout_g) * ohw;
+      const float* rg = residual != nullptr ? residual + yoff : nullptr;
+      if (pointwise) {
+        int rc = lf_f32_gemm_bias_act(isa, 0, cout_g, ohw, cin_g, wg, k, xg, ohw, y + yoff, ohw, bg, bias_mode,
+                                      rg, ohw, act, alpha, lo, hi);
+        if (rc != LF_OK) return rc;
+        continue;
+      }
+      for (int64_t p0 = 0; p0 < ohw; p0 += tile) {
+        const int64_t cols = ohw - p0 < tile ? ohw - p0 : tile;
+        lf::im2col_tile(g, xg, cin_g, pg, p0, cols, scratch);
+        int rc = lf_f32_gemm_bias_act(isa, 0, cout_g, cols, k, wg, k, scratch, cols, y + yoff + p0, ohw, bg,
+                                      bias_mode, rg != nullptr ? rg + p0 : nullptr, ohw, act, alpha, lo, hi);
+        if (rc != LF_OK) return rc;
+      }
+    }
+  }
+  return LF_OK;
+}
+
+int lf_f32_dwconv2d_bias_act(int isa, const int64_t* g, const float* x, const float* weight, const float* bias,
+                             const float* pad_values, const float* residual, float* y, int act, float alpha,
+                             float lo, float hi) {
+  const lf::IsaKernels* ks = lf::kernels_for(isa);
+  if (ks == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (!lf::valid_geometry(g) || !lf::valid_act(act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
+  if (g[LF_GEOM_GROUPS] != g[LF_GEOM_IN_C] || g[LF_GEOM_OUT_C] != g[LF_GEOM_IN_C]) return LF_ERR_INVALID_ARGUMENT;
+  if (x == nullptr || weight == nullptr || y == nullptr) return LF_ERR_INVALID_ARGUMENT;
+  ks->dwconv(g, x, weight, bias, pad_values, residual, y,
+             lf::make_epilogue(nullptr, LF_BIAS_NONE, nullptr, 0, act, alpha, lo, hi));
+  return LF_OK;
+}
+
+int lf_f32_conv_transpose2d_bias_act(int isa, const int64_t* g, const float* x, const float* weight,
+                                     const float* bias, float* y, float* scratch, int64_t scratch_floats,
+                                     int act, float alpha, float lo, float hi) {
+  const lf::IsaKernels* ks = lf::kernels_for(isa);
+  if (ks == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (!lf::valid_geometry(g) || !lf::valid_act(act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
+  const int64_t groups = g[LF_GEOM_GROUPS], cin = g[LF_GEOM_IN_C], cout = g[LF_GEOM_OUT_C];
+  if (cin % groups != 0 || cout % groups != 0) return LF_ERR_INVALID_ARGUMENT;
+  const int64_t cin_g = cin / groups, cout_g = cout / groups, kh = g[LF_GEOM_KH], kw = g[LF_GEOM_KW];
+  const int64_t h = g[LF_GEOM_IN_H], w = g[LF_GEOM_IN_W], hw = h * w;
+  const int64_t oh = g[LF_GEOM_OUT_H], ow = g[LF_GEOM_OUT_W], ohw = oh * ow;
+  const int64_t rows = cout_g * kh * kw;
+  if (x == nullptr || weight == nullptr || y == nullptr || scratch == nullptr || scratch_floats < rows * hw) {
+    return LF_ERR_INVALID_ARGUMENT;
+  }
+  const int64_t sh = g[LF_GEOM_SH], sw = g[LF_GEOM_SW], pt = g[LF_GEOM_PAD_T], pl = g[LF_GEOM_PAD_L];
+  const int64_t dh = g[LF_GEOM_DH], dw = g[LF_GEOM_DW];
+  for (int64_t n = 0; n < g[LF_GEOM_N]; ++n) {
+    std::memset(y + n * cout * ohw, 0, sizeof(float) * cout * ohw);
+    for (int64_t grp = 0; grp < groups; ++grp) {
+      // scratch[rows, hw] = W_g^T x_g, W_g being [cin_g, rows].
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(rows), static_cast<int>(hw),
+                  static_cast<int>(cin_g), 1.0f, weight + grp * cin_g * rows, static_cast<int>(rows),
+                  x + (n * cin + grp * cin_g) * hw, static_cast<int>(hw), 0.0f, scratch, static_cast<int>(hw));
+      float* yg = y + (n * cout + grp * cout_g) * ohw;
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t oc = r / (kh * kw), i = (r / kw) % kh, j = r % kw;
+        const float* src = scratch + r * hw;
+        float* plane = yg + oc * ohw;
+        for (int64_t iy = 0; iy < h; ++iy) {
+          const int64_t oy = iy * sh - pt + i * dh;
+          if (oy < 0 || oy >= oh) continue;
+          for (int64_t ix = 0; ix < w; ++ix) {
+            const int64_t ox = ix * sw - pl + j * dw;
+            if (ox >= 0 && ox < ow) plane[oy * ow + ox] += src[iy * w + ix];
+          }
+        }
+      }
+    }
+  }
+  const lf_epilogue e = lf::make_epilogue(bias, bias != nullptr ? LF_BIAS_PER_ROW : LF_BIAS_NONE, nullptr, 0, act,
+                                          alpha, lo, hi);
+  for (int64_t n = 0; n < g[LF_GEOM_N]; ++n) ks->epilogue(y + n * cout * ohw, cout, ohw, ohw, e);
+  return LF_OK;
+}
+
+}  // extern "C"

@@ -1,0 +1,157 @@
+// Convolution, pooling and elementwise kernels against double-precision references, every ISA.
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "layerfuse/kernels.h"
+
+namespace {
+
+std::vector<int> isas() {
+  std::vector<int> out;
+  for (int isa : {LF_ISA_BASELINE, LF_ISA_AVX2, LF_ISA_AVX512})
+    if (lf_isa_supported(isa)) out.push_back(isa);
+  return out;
+}
+
+std::vector<float> rnd(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1, 1);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+struct Geom {
+  int64_t v[LF_GEOM_LEN];
+};
+
+Geom geom(int64_t n, int64_t cin, int64_t h, int64_t w, int64_t cout, int64_t k, int64_t s, int64_t p, int64_t d,
+          int64_t groups) {
+  Geom g;
+  int64_t oh = (h + 2 * p - d * (k - 1) - 1) / s + 1, ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
+  int64_t vals[LF_GEOM_LEN] = {n, cin, h, w, cout, k, k, s, s, p, p, p, p, d, d, groups, oh, ow};
+  for (int i = 0; i < LF_GEOM_LEN; ++i) g.v[i] = vals[i];
+  return g;
+}
+
+std::vector<double> ref_conv(const Geom& G, const std::vector<float>& x, const std::vector<float>& w,
+                             const float* bias, const float* pad, const float* res) {
+  const int64_t* g = G.v;
+  int64_t n = g[0], cin = g[1], h = g[2], wd = g[3], cout = g[4], k = g[5], s = g[7], p = g[9], d = g[13];
+  int64_t groups = g[15], oh = g[16], ow = g[17], cg = cin / groups, og = cout / groups;
+  std::vector<double> y(n * cout * oh * ow);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t o = 0; o < cout; ++o)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          double acc = bias ? bias[o] : 0;
+          int64_t grp = o / og;
+          for (int64_t c = 0; c < cg; ++c)
+            for (int64_t i = 0; i < k; ++i)
+              for (int64_t j = 0; j < k; ++j) {
+                int64_t iy = oy * s - p + i * d, ix = ox * s - p + j * d, ch = grp * cg + c;
+                double v = (iy < 0 || iy >= h || ix < 0 || ix >= wd) ? (pad ? pad[ch] : 0) : x[((b * cin + ch) * h + iy) * wd + ix];
+                acc += v * w[((o * cg + c) * k + i) * k + j];
+              }
+          int64_t idx = ((b * cout + o) * oh + oy) * ow + ox;
+          if (res) acc += res[idx];
+          y[idx] = acc > 0 ? acc : 0;  // ReLU
+        }
+  return y;
+}
+
+double rel(const std::vector<double>& ref, const float* got) {
+  double m = 0, d = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    m = std::fmax(m, std::fabs(ref[i]));
+    d = std::fmax(d, std::fabs(ref[i] - got[i]));
+  }
+  return m > 0 ? d / m : d;
+}
+
+}  // namespace
+
+LF_TEST(conv2d_matches_reference) {
+  struct C { int64_t n, cin, h, w, cout, k, s, p, d, g; bool pad, res, dw; };
+  const C cases[] = {{1, 3, 7, 7, 4, 3, 1, 0, 1, 1, false, false, false}, {2, 3, 9, 8, 5, 3, 2, 1, 1, 1, true, true, false},
+                     {1, 4, 10, 9, 6, 3, 1, 2, 2, 2, false, true, false}, {1, 8, 5, 6, 4, 1, 1, 0, 1, 1, false, true, false},
+                     {2, 6, 7, 7, 6, 3, 2, 1, 1, 6, true, false, true}, {1, 8, 9, 9, 8, 3, 1, 1, 1, 8, true, true, true},
+                     {1, 5, 11, 7, 5, 5, 3, 2, 2, 5, false, false, true}, {1, 3, 40, 40, 8, 3, 1, 1, 1, 1, false, false, false}};
+  for (int isa : isas()) {
+    for (const C& c : cases) {
+      Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.s, c.p, c.d, c.g);
+      auto x = rnd(c.n * c.cin * c.h * c.w, 1), w = rnd(c.cout * (c.cin / c.g) * c.k * c.k, 2), b = rnd(c.cout, 3);
+      auto pv = rnd(c.cin, 4);
+      size_t ysz = c.n * c.cout * G.v[16] * G.v[17];
+      auto res = rnd(ysz, 5);
+      std::vector<float> y(ysz, 99.0f), scratch((c.cin / c.g) * c.k * c.k * 37);  // forces several pixel tiles
+      int rc = c.dw ? lf_f32_dwconv2d_bias_act(isa, G.v, x.data(), w.data(), b.data(), c.pad ? pv.data() : nullptr,
+                                               c.res ? res.data() : nullptr, y.data(), LF_ACT_CLAMP, 0, 0, INFINITY)
+                    : lf_f32_conv2d_bias_act(isa, G.v, x.data(), w.data(), b.data(), c.pad ? pv.data() : nullptr,
+                                             c.res ? res.data() : nullptr, y.data(), scratch.data(),
+                                             static_cast<int64_t>(scratch.size()), LF_ACT_CLAMP, 0, 0, INFINITY);
+      LF_CHECK(rc == LF_OK, "status " + std::to_string(rc));
+      double r = rel(ref_conv(G, x, w, b.data(), c.pad ? pv.data() : nullptr, c.res ? res.data() : nullptr), y.data());
+      LF_CHECK(r <= 1e-5, std::string(lf_isa_name(isa)) + " case k=" + std::to_string(c.k) + " rel=" + std::to_string(r));
+    }
+  }
+}
+
+LF_TEST(conv2d_rejects_too_small_scratch) {
+  Geom G = geom(1, 3, 8, 8, 4, 3, 1, 1, 1, 1);
+  std::vector<float> x(3 * 64), w(4 * 27), y(4 * 64), scratch(10);
+  LF_CHECK(lf_f32_conv2d_bias_act(0, G.v, x.data(), w.data(), nullptr, nullptr, nullptr, y.data(), scratch.data(), 10,
+                                  LF_ACT_NONE, 0, 0, 0) == LF_ERR_INVALID_ARGUMENT, "scratch too small");
+  G.v[LF_GEOM_SH] = 0;
+  LF_CHECK(lf_f32_conv2d_bias_act(0, G.v, x.data(), w.data(), nullptr, nullptr, nullptr, y.data(), scratch.data(), 10,
+                                  LF_ACT_NONE, 0, 0, 0) == LF_ERR_INVALID_ARGUMENT, "stride 0");
+}
+
+LF_TEST(pool_and_elementwise) {
+  for (int isa : isas()) {
+    // 2x2 average of a known plane, and max.
+    Geom G = geom(1, 1, 2, 2, 1, 2, 2, 0, 1, 1);
+    float x[4] = {1, 2, 3, 6}, y = 0;
+    LF_CHECK(lf_f32_pool2d(isa, G.v, 0, 0, x, &y) == LF_OK && y == 3.0f, "avg");
+    LF_CHECK(lf_f32_pool2d(isa, G.v, 1, 0, x, &y) == LF_OK && y == 6.0f, "max");
+    float m = 0;
+    LF_CHECK(lf_f32_global_avg_pool(isa, 1, 4, x, &m) == LF_OK && m == 3.0f, "global avg");
+    float s[2] = {2, -1}, t[2] = {1, 0}, out[4];
+    LF_CHECK(lf_f32_scale_shift_act(isa, 1, 2, 2, x, s, t, out, LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK, "scale shift");
+    LF_CHECK(out[0] == 3 && out[1] == 5 && out[2] == 0 && out[3] == 0, "scale shift values");
+    float a[3] = {1, -2, 3}, b[3] = {1, 1, -5}, z[3];
+    LF_CHECK(lf_f32_add_act(isa, 3, a, b, z, LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK, "add");
+    LF_CHECK(z[0] == 2 && z[1] == 0 && z[2] == 0, "add values");
+    LF_CHECK(lf_f32_add_act(isa, 3, a, b, b, LF_ACT_NONE, 0, 0, 0) == LF_OK && b[2] == -2 && b[0] == 2, "add in place");
+    LF_CHECK(lf_f32_add_act(isa, 3, a, a, a, LF_ACT_NONE, 0, 0, 0) == LF_OK && a[1] == -4, "x + x in place");
+  }
+}
+
+LF_TEST(conv_transpose_matches_scatter_reference) {
+  for (int isa : isas()) {
+    // in 2 ch 3x3, out 4 ch, k3 s2 p1, groups 2: out 5x5.
+    int64_t gv[LF_GEOM_LEN] = {1, 2, 3, 3, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 5, 5};
+    auto x = rnd(18, 7), w = rnd(2 * 2 * 9, 8), b = rnd(4, 9);
+    std::vector<float> y(100), scratch(2 * 9 * 9);
+    LF_CHECK(lf_f32_conv_transpose2d_bias_act(isa, gv, x.data(), w.data(), b.data(), y.data(), scratch.data(),
+                                              static_cast<int64_t>(scratch.size()), LF_ACT_NONE, 0, 0, 0) == LF_OK, "status");
+    std::vector<double> ref(100);
+    for (int o = 0; o < 4; ++o)
+      for (int i = 0; i < 25; ++i) ref[o * 25 + i] = b[o];
+    for (int ci = 0; ci < 2; ++ci)
+      for (int iy = 0; iy < 3; ++iy)
+        for (int ix = 0; ix < 3; ++ix)
+          for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) {
+              int oy = iy * 2 - 1 + i, ox = ix * 2 - 1 + j;
+              if (oy < 0 || oy >= 5 || ox < 0 || ox >= 5) continue;
+              int oc = ci * 2 + 0;  // group ci has output channels 2ci, 2ci+1
+              for (int col = 0; col < 2; ++col)
+                ref[(oc + col) * 25 + oy * 5 + ox] += double(x[ci * 9 + iy * 3 + ix]) * w[((ci * 2 + col) * 3 + i) * 3 + j];
+            }
+    LF_CHECK(rel(ref, y.data()) <= 1e-5, "rel " + std::to_string(rel(ref, y.data())));
+  }
+}

@@ -79,6 +79,17 @@ int lf_f32_scale_shift_act(int isa, int64_t n, int64_t c, int64_t inner, const f
   return LF_OK;
 }
 
+int lf_f32_act(int isa, int64_t count, const float* x, float* y, int act, float alpha, float lo, float hi) {
+  const lf::IsaKernels* ks = lf::kernels_for(isa);
+  if (ks == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (count < 0 || !lf::valid_act(act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
+  if (count == 0) return LF_OK;
+  if (x == nullptr || y == nullptr) return LF_ERR_INVALID_ARGUMENT;
+  if (y != x) std::memmove(y, x, sizeof(float) * count);
+  ks->epilogue(y, 1, count, count, lf::make_epilogue(nullptr, LF_BIAS_NONE, nullptr, 0, act, alpha, lo, hi));
+  return LF_OK;
+}
+
 int lf_f32_add_act(int isa, int64_t count, const float* a, const float* b, float* y, int act, float alpha, float lo,
                    float hi) {
   const lf::IsaKernels* ks = lf::kernels_for(isa);

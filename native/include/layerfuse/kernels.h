@@ -144,6 +144,9 @@ int lf_f32_scale_shift_act(int isa, int64_t n, int64_t c, int64_t inner, const f
                            const float* scale, const float* shift, float* y,
                            int act, float alpha, float lo, float hi);
 
+/* y = act(x) elementwise over count floats (y may alias x). */
+int lf_f32_act(int isa, int64_t count, const float* x, float* y, int act, float alpha, float lo, float hi);
+
 /* y = act(a + b) elementwise over count floats (y may alias a or b). */
 int lf_f32_add_act(int isa, int64_t count, const float* a, const float* b, float* y,
                    int act, float alpha, float lo, float hi);

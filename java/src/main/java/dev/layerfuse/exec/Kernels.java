@@ -56,6 +56,146 @@ public abstract class Kernels {
     biasActivationUnchecked(g, bias, biasOffset, residual, residualOffset, c, cOffset);
   }
 
+  /**
+   * {@code y = act(conv2d(x, w) + bias + residual)}; {@code w} is [outC, inC/groups, kh, kw];
+   * {@code padValues} (one per input channel) replaces zero padding; {@code bias},
+   * {@code padValues} and {@code residual} may be null. {@code scratch} must hold at least
+   * {@link #conv2dScratch} floats.
+   */
+  public final void conv2d(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice padValues,
+                           Slice residual, Slice y, Slice scratch) {
+    String op = "conv2d " + g;
+    need(op, "x", x, g.inSize());
+    need(op, "weight", w, g.outC() * g.im2colRows());
+    optional(op, "bias", bias, g.outC());
+    optional(op, "pad values", padValues, g.inC());
+    optional(op, "residual", residual, g.outSize());
+    need(op, "y", y, g.outSize());
+    if (!g.pointwise()) need(op, "scratch", scratch, minConv2dScratch(g));
+    conv2dUnchecked(g, act, x, w, bias, padValues, residual, y, g.pointwise() ? null : scratch);
+  }
+
+  /** Scratch floats conv2d works well with: im2col tiles of up to about 512 KB. */
+  public static long conv2dScratch(ConvGeometry g) {
+    if (g.pointwise()) return 0;
+    long pixels = g.outH() * g.outW();
+    long cols = Math.max(64, (131072 / g.im2colRows()) / 16 * 16);
+    return g.im2colRows() * Math.min(pixels, cols);
+  }
+
+  private static long minConv2dScratch(ConvGeometry g) {
+    return g.im2colRows() * Math.min(16, g.outH() * g.outW());
+  }
+
+  /** Depthwise conv (groups = inC = outC), direct; same operands as {@link #conv2d} without scratch. */
+  public final void depthwiseConv2d(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice padValues,
+                                    Slice residual, Slice y) {
+    String op = "depthwise conv2d " + g;
+    if (!g.depthwise()) throw new IllegalArgumentException(op + ": not depthwise (groups must equal in and out channels)");
+    need(op, "x", x, g.inSize());
+    need(op, "weight", w, g.outC() * g.kh() * g.kw());
+    optional(op, "bias", bias, g.outC());
+    optional(op, "pad values", padValues, g.inC());
+    optional(op, "residual", residual, g.outSize());
+    need(op, "y", y, g.outSize());
+    depthwiseUnchecked(g, act, x, w, bias, padValues, residual, y);
+  }
+
+  /** Scratch floats a transposed conv needs: (outC/groups)·kh·kw·inH·inW. */
+  public static long convTranspose2dScratch(ConvGeometry g) {
+    return g.outC() / g.groups() * g.kh() * g.kw() * g.inH() * g.inW();
+  }
+
+  /** {@code y = act(convT(x, w) + bias)}, {@code w} [inC, outC/groups, kh, kw]. */
+  public final void convTranspose2d(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice y, Slice scratch) {
+    String op = "conv_transpose2d " + g;
+    need(op, "x", x, g.inSize());
+    need(op, "weight", w, g.inC() * (g.outC() / g.groups()) * g.kh() * g.kw());
+    optional(op, "bias", bias, g.outC());
+    need(op, "y", y, g.outSize());
+    need(op, "scratch", scratch, convTranspose2dScratch(g));
+    convTransposeUnchecked(g, act, x, w, bias, y, scratch);
+  }
+
+  /** Max or average pooling ({@code g.inC == g.outC}). */
+  public final void pool2d(ConvGeometry g, boolean max, boolean countIncludePad, Slice x, Slice y) {
+    String op = (max ? "max" : "avg") + "_pool2d " + g;
+    if (g.inC() != g.outC()) throw new IllegalArgumentException(op + ": pooling keeps the channel count");
+    need(op, "x", x, g.inSize());
+    need(op, "y", y, g.outSize());
+    pool2dUnchecked(g, max, countIncludePad, x, y);
+  }
+
+  /** {@code y[p] = mean(x[p·hw .. (p+1)·hw))}. */
+  public final void globalAvgPool(long planes, long hw, Slice x, Slice y) {
+    if (planes < 0 || hw < 1) throw new IllegalArgumentException("global_avg_pool: planes " + planes + ", hw " + hw);
+    need("global_avg_pool", "x", x, planes * hw);
+    need("global_avg_pool", "y", y, planes);
+    globalAvgPoolUnchecked(planes, hw, x, y);
+  }
+
+  /** {@code y = act(x · scale[c] + shift[c])} over [n, c, inner]. */
+  public final void scaleShift(long n, long c, long inner, Activation act, Slice x, Slice scale, Slice shift, Slice y) {
+    if (n < 0 || c < 0 || inner < 0) throw new IllegalArgumentException("scale_shift: negative size");
+    String op = "scale_shift[" + n + "x" + c + "x" + inner + "]";
+    need(op, "x", x, n * c * inner);
+    need(op, "scale", scale, c);
+    need(op, "shift", shift, c);
+    need(op, "y", y, n * c * inner);
+    scaleShiftUnchecked(n, c, inner, act, x, scale, shift, y);
+  }
+
+  /** {@code y = act(x)} elementwise ({@code y} may be {@code x}). */
+  public final void activation(long count, Activation act, Slice x, Slice y) {
+    need("activation", "x", x, count);
+    need("activation", "y", y, count);
+    activationUnchecked(count, act, x, y);
+  }
+
+  /** {@code y = act(a + b)} elementwise ({@code y} may be {@code a} or {@code b}). */
+  public final void add(long count, Activation act, Slice a, Slice b, Slice y) {
+    need("add", "a", a, count);
+    need("add", "b", b, count);
+    need("add", "y", y, count);
+    addUnchecked(count, act, a, b, y);
+  }
+
+  private void need(String op, String name, Slice s, long floats) {
+    if (s == null) throw new IllegalArgumentException(op + ": " + name + " is null, expected " + floats + " floats");
+    if (!owns(s.buf())) {
+      throw new IllegalArgumentException(op + ": " + name + " is in a " + s.buf().getClass().getSimpleName()
+          + ", expected a buffer allocated by the " + describe() + " kernels");
+    }
+    s.buf().ensureOpen();
+    if (s.length() < floats) {
+      throw new IndexOutOfBoundsException(op + ": " + name + " has " + s.length() + " floats, expected >= " + floats);
+    }
+  }
+
+  private void optional(String op, String name, Slice s, long floats) {
+    if (s != null) need(op, name, s, floats);
+  }
+
+  protected abstract void conv2dUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice padValues,
+                                          Slice residual, Slice y, Slice scratch);
+
+  protected abstract void depthwiseUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias,
+                                             Slice padValues, Slice residual, Slice y);
+
+  protected abstract void convTransposeUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice y,
+                                                 Slice scratch);
+
+  protected abstract void pool2dUnchecked(ConvGeometry g, boolean max, boolean countIncludePad, Slice x, Slice y);
+
+  protected abstract void globalAvgPoolUnchecked(long planes, long hw, Slice x, Slice y);
+
+  protected abstract void scaleShiftUnchecked(long n, long c, long inner, Activation act, Slice x, Slice scale,
+                                              Slice shift, Slice y);
+
+  protected abstract void activationUnchecked(long count, Activation act, Slice x, Slice y);
+
+  protected abstract void addUnchecked(long count, Activation act, Slice a, Slice b, Slice y);
+
   protected abstract void gemmUnchecked(Gemm g, FloatBuf a, long aOffset, FloatBuf b, long bOffset,
                                         FloatBuf bias, long biasOffset, FloatBuf residual,
                                         long residualOffset, FloatBuf c, long cOffset);

@@ -2,70 +2,75 @@ package dev.layerfuse.exec.java;
 
 import dev.layerfuse.exec.Activation;
 import dev.layerfuse.exec.BiasMode;
+import dev.layerfuse.exec.ConvGeometry;
 import dev.layerfuse.exec.Gemm;
 
 /**
- * Pure-Java convolutions over NCHW float arrays. Conv2d is im2col + {@link JavaGemm} with the
- * bias/residual/activation epilogue, per image and group; the column buffer is the caller's.
- * ConvTranspose2d is a direct scatter loop followed by the epilogue.
+ * Pure-Java convolutions over NCHW float arrays at offsets, mirroring the native kernels:
+ * im2col tiled over output pixels into the caller's scratch, then {@link JavaGemm} with the
+ * bias/residual/activation epilogue; 1x1 stride-1 convs use the input directly; depthwise convs
+ * are direct; transposed convs scatter then apply the epilogue.
  */
-public final class JavaConv {
+final class JavaConv {
   private JavaConv() {}
 
-  /** Geometry of one 2-D convolution (all sizes already validated by shape inference). */
-  public record Geometry(int n, int cin, int h, int w, int cout, int kh, int kw, int[] stride, int[] pads,
-                         int[] dilation, int groups, int oh, int ow) {
-    public int colRows() {
-      return cin / groups * kh * kw;
-    }
-
-    public int colSize() {
-      return colRows() * oh * ow;
-    }
-  }
-
-  /**
-   * out = act(conv(x) + bias + residual). {@code padValues} (per input channel) replaces the zero
-   * padding when non-null; {@code col} must hold {@link Geometry#colSize()} floats.
-   */
-  public static void conv2d(Geometry g, float[] x, float[] weight, float[] bias, float[] padValues,
-                            float[] residual, Activation act, float[] out, float[] col) {
-    int cinG = g.cin() / g.groups(), coutG = g.cout() / g.groups();
-    int spatial = g.oh() * g.ow(), k = g.colRows();
-    Gemm gemm = Gemm.of(coutG, spatial, k).bias(bias == null ? BiasMode.NONE : BiasMode.PER_ROW)
-        .residual(residual != null).activation(act).build();
+  static void conv2d(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
+                     float[] pad, int po, float[] res, int ro, float[] y, int yo, float[] scratch, int so, long scratchLen) {
+    int groups = g.groups(), cinG = (int) (g.inC() / groups), coutG = (int) (g.outC() / groups);
+    int k = (int) g.im2colRows(), hw = (int) (g.inH() * g.inW()), ohw = (int) (g.outH() * g.outW());
+    boolean pointwise = g.pointwise();
+    int tile = pointwise ? ohw : (int) Math.min(ohw, scratchLen / k);
+    if (tile > 16) tile -= tile % 16;
+    BiasMode bm = bias == null ? BiasMode.NONE : BiasMode.PER_ROW;
     for (int n = 0; n < g.n(); n++) {
-      for (int grp = 0; grp < g.groups(); grp++) {
-        im2col(g, x, (n * g.cin() + grp * cinG) * g.h() * g.w(), grp * cinG, padValues, col);
-        int outOff = (n * g.cout() + grp * coutG) * spatial;
-        JavaGemm.gemm(gemm, weight, grp * coutG * k, col, 0, bias, grp * coutG, residual, outOff, out, outOff);
+      for (int grp = 0; grp < groups; grp++) {
+        int xg = xo + (n * (int) g.inC() + grp * cinG) * hw;
+        int yoff = (n * (int) g.outC() + grp * coutG) * ohw;
+        if (pointwise) {
+          Gemm gm = Gemm.of(coutG, ohw, cinG).ldb(ohw).ldc(ohw).ldr(ohw).bias(bm).residual(res != null).activation(act).build();
+          JavaGemm.gemm(gm, w, wo + grp * coutG * k, x, xg, bias, bo + grp * coutG, res, ro + yoff, y, yo + yoff);
+          continue;
+        }
+        for (int p0 = 0; p0 < ohw; p0 += tile) {
+          int cols = Math.min(tile, ohw - p0);
+          im2colTile(g, x, xg, cinG, pad, pad == null ? 0 : po + grp * cinG, p0, cols, scratch, so);
+          Gemm gm = Gemm.of(coutG, cols, k).ldc(ohw).ldr(ohw).bias(bm).residual(res != null).activation(act).build();
+          JavaGemm.gemm(gm, w, wo + grp * coutG * k, scratch, so, bias, bo + grp * coutG, res, ro + yoff + p0, y, yo + yoff + p0);
+        }
       }
     }
   }
 
-  /** col[(c·kh + i)·kw + j][oy·ow + ox] = x[c][oy·s - pt + i·d][ox·s - pl + j·d], or the pad value. */
-  static void im2col(Geometry g, float[] x, int xOff, int c0, float[] padValues, float[] col) {
-    int cinG = g.cin() / g.groups(), h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow();
-    int sh = g.stride()[0], sw = g.stride()[1], pt = g.pads()[0], pl = g.pads()[1];
-    int dh = g.dilation()[0], dw = g.dilation()[1];
+  /** Rows (c, i, j) x output pixels [p0, p0 + cols) of one image and group's im2col matrix. */
+  static void im2colTile(ConvGeometry g, float[] x, int xo, int cinG, float[] pad, int po, int p0, int cols,
+                         float[] out, int oo) {
+    int h = (int) g.inH(), w = (int) g.inW(), ow = (int) g.outW(), kh = g.kh(), kw = g.kw();
+    int[] s = g.stride(), p = g.pads(), d = g.dilation();
     int row = 0;
     for (int c = 0; c < cinG; c++) {
-      float pad = padValues == null ? 0f : padValues[c0 + c];
-      int plane = xOff + c * h * w;
-      for (int i = 0; i < g.kh(); i++) {
-        for (int j = 0; j < g.kw(); j++, row++) {
-          int dst = row * oh * ow;
-          for (int oy = 0; oy < oh; oy++) {
-            int iy = oy * sh - pt + i * dh;
+      float pv = pad == null ? 0f : pad[po + c];
+      int plane = xo + c * h * w;
+      for (int i = 0; i < kh; i++) {
+        for (int j = 0; j < kw; j++, row++) {
+          int dst = oo + row * cols;
+          int oy = p0 / ow, ox = p0 % ow;
+          for (int q = 0; q < cols; ) {
+            int iy = oy * s[0] - p[0] + i * d[0];
+            int run = Math.min(ow - ox, cols - q);
             if (iy < 0 || iy >= h) {
-              java.util.Arrays.fill(col, dst, dst + ow, pad);
-              dst += ow;
-              continue;
+              java.util.Arrays.fill(out, dst + q, dst + q + run, pv);
+            } else {
+              int src = plane + iy * w;
+              for (int r = 0; r < run; r++) {
+                int ix = (ox + r) * s[1] - p[1] + j * d[1];
+                out[dst + q + r] = ix < 0 || ix >= w ? pv : x[src + ix];
+              }
             }
-            int src = plane + iy * w;
-            for (int ox = 0; ox < ow; ox++) {
-              int ix = ox * sw - pl + j * dw;
-              col[dst++] = ix < 0 || ix >= w ? pad : x[src + ix];
+            q += run;
+            ox += run;
+            if (ox == ow) {
+              ox = 0;
+              oy++;
             }
           }
         }
@@ -73,51 +78,95 @@ public final class JavaConv {
     }
   }
 
-  /**
-   * Transposed convolution: out = act(convT(x) + bias). {@code weight} is
-   * [Cin, Cout/groups, kh, kw]; {@code g.cin/cout/oh/ow} describe the transposed direction
-   * (input Cin x h x w, output Cout x oh x ow).
-   */
-  public static void convTranspose2d(Geometry g, float[] x, float[] weight, float[] bias, Activation act, float[] out) {
-    int cinG = g.cin() / g.groups(), coutG = g.cout() / g.groups();
-    int sh = g.stride()[0], sw = g.stride()[1], pt = g.pads()[0], pl = g.pads()[1];
-    int dh = g.dilation()[0], dw = g.dilation()[1];
-    int oh = g.oh(), ow = g.ow(), kh = g.kh(), kw = g.kw();
-    java.util.Arrays.fill(out, 0, g.n() * g.cout() * oh * ow, 0f);
+  /** Depthwise conv, row by row: each tap adds {@code w · input row} (or {@code w · pad}) to the output row. */
+  static void depthwise(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
+                        float[] pad, int po, float[] res, int ro, float[] y, int yo) {
+    int c = (int) g.inC(), h = (int) g.inH(), wd = (int) g.inW(), kh = g.kh(), kw = g.kw();
+    int oh = (int) g.outH(), ow = (int) g.outW();
+    int[] s = g.stride(), p = g.pads(), d = g.dilation();
     for (int n = 0; n < g.n(); n++) {
-      for (int ci = 0; ci < g.cin(); ci++) {
-        int grp = ci / cinG;
-        int xPlane = (n * g.cin() + ci) * g.h() * g.w();
+      for (int ch = 0; ch < c; ch++) {
+        int xp = xo + (n * c + ch) * h * wd, yp = yo + (n * c + ch) * oh * ow, wk = wo + ch * kh * kw;
+        float pv = pad == null ? 0f : pad[po + ch], bv = bias == null ? 0f : bias[bo + ch];
+        for (int oy = 0; oy < oh; oy++) {
+          int row = yp + oy * ow;
+          java.util.Arrays.fill(y, row, row + ow, bv);
+          for (int i = 0; i < kh; i++) {
+            int iy = oy * s[0] - p[0] + i * d[0];
+            if (iy < 0 || iy >= h) {
+              if (pv != 0f) {
+                float wsum = 0f;
+                for (int j = 0; j < kw; j++) wsum += w[wk + i * kw + j];
+                for (int ox = 0; ox < ow; ox++) y[row + ox] += wsum * pv;
+              }
+              continue;
+            }
+            int xr = xp + iy * wd;
+            for (int j = 0; j < kw; j++) {
+              float wv = w[wk + i * kw + j];
+              int off = j * d[1] - p[1], st = s[1];
+              int lo = off >= 0 ? 0 : (-off + st - 1) / st;
+              int hi = wd - 1 - off < 0 ? 0 : (wd - 1 - off) / st + 1;
+              lo = Math.min(lo, ow);
+              hi = Math.max(lo, Math.min(hi, ow));
+              if (pv != 0f) {
+                for (int ox = 0; ox < lo; ox++) y[row + ox] += wv * pv;
+                for (int ox = hi; ox < ow; ox++) y[row + ox] += wv * pv;
+              }
+              if (st == 1) {
+                int src = xr + off;
+                for (int ox = lo; ox < hi; ox++) y[row + ox] += wv * x[src + ox];
+              } else {
+                for (int ox = lo; ox < hi; ox++) y[row + ox] += wv * x[xr + ox * st + off];
+              }
+            }
+          }
+          if (res != null) {
+            int rr = ro + yp - yo + oy * ow;
+            for (int ox = 0; ox < ow; ox++) y[row + ox] += res[rr + ox];
+          }
+          JavaEpilogue.activate(act, y, row, ow);
+        }
+      }
+    }
+  }
+
+  /** Transposed conv: out = act(convT(x) + bias), by direct scatter. */
+  static void convTranspose(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
+                            float[] y, int yo) {
+    int cin = (int) g.inC(), cout = (int) g.outC(), groups = g.groups();
+    int cinG = cin / groups, coutG = cout / groups, h = (int) g.inH(), wd = (int) g.inW();
+    int oh = (int) g.outH(), ow = (int) g.outW(), kh = g.kh(), kw = g.kw();
+    int[] s = g.stride(), p = g.pads(), d = g.dilation();
+    int spatial = oh * ow;
+    java.util.Arrays.fill(y, yo, yo + (int) g.outSize(), 0f);
+    for (int n = 0; n < g.n(); n++) {
+      for (int ci = 0; ci < cin; ci++) {
+        int grp = ci / cinG, xPlane = xo + (n * cin + ci) * h * wd;
         for (int col = 0; col < coutG; col++) {
-          int co = grp * coutG + col;
-          int oPlane = (n * g.cout() + co) * oh * ow;
-          int wBase = (ci * coutG + col) * kh * kw;
-          for (int iy = 0; iy < g.h(); iy++) {
-            for (int ix = 0; ix < g.w(); ix++) {
-              float v = x[xPlane + iy * g.w() + ix];
+          int oPlane = yo + (n * cout + grp * coutG + col) * spatial, wBase = wo + (ci * coutG + col) * kh * kw;
+          for (int iy = 0; iy < h; iy++) {
+            for (int ix = 0; ix < wd; ix++) {
+              float v = x[xPlane + iy * wd + ix];
               for (int i = 0; i < kh; i++) {
-                int oy = iy * sh - pt + i * dh;
+                int oy = iy * s[0] - p[0] + i * d[0];
                 if (oy < 0 || oy >= oh) continue;
                 for (int j = 0; j < kw; j++) {
-                  int ox = ix * sw - pl + j * dw;
-                  if (ox < 0 || ox >= ow) continue;
-                  out[oPlane + oy * ow + ox] += v * weight[wBase + i * kw + j];
+                  int ox = ix * s[1] - p[1] + j * d[1];
+                  if (ox >= 0 && ox < ow) y[oPlane + oy * ow + ox] += v * w[wBase + i * kw + j];
                 }
               }
             }
           }
         }
       }
-    }
-    int spatial = oh * ow;
-    for (int n = 0; n < g.n(); n++) {
-      for (int co = 0; co < g.cout(); co++) {
-        int off = (n * g.cout() + co) * spatial;
+      for (int co = 0; co < cout; co++) {
+        int off = yo + (n * cout + co) * spatial;
         if (bias != null) {
-          float b = bias[co];
-          for (int i = off; i < off + spatial; i++) out[i] += b;
+          float b = bias[bo + co];
+          for (int i = off; i < off + spatial; i++) y[i] += b;
         }
-        JavaEpilogue.activate(act, out, off, spatial);
+        JavaEpilogue.activate(act, y, off, spatial);
       }
     }
   }

@@ -2,6 +2,8 @@ package dev.layerfuse.exec.java;
 
 import dev.layerfuse.exec.Activation;
 import dev.layerfuse.exec.BiasMode;
+import dev.layerfuse.exec.ConvGeometry;
+import dev.layerfuse.exec.Kernels;
 import dev.layerfuse.exec.Gemm;
 import dev.layerfuse.graph.ActivationOp;
 import dev.layerfuse.graph.AddOp;
@@ -77,16 +79,20 @@ public final class JavaInterpreter {
     if (op instanceof FlattenOp || op instanceof PassThroughOp) return x;
     float[] y = new float[(int) outShape.numel()];
     if (op instanceof ConvOp c) {
-      JavaConv.Geometry g = new JavaConv.Geometry((int) xs.dim(0), (int) xs.dim(1), (int) xs.dim(2), (int) xs.dim(3),
-          c.outChannels(), c.kernelH(), c.kernelW(), c.stride(), c.pads(), c.dilation(), c.groups(),
-          (int) outShape.dim(2), (int) outShape.dim(3));
-      JavaConv.conv2d(g, x, arr(c.weight()), arr(c.bias()), c.padValues(),
-          c.residual() ? in[1] : null, c.activation(), y, new float[g.colSize()]);
+      ConvGeometry g = ConvGeometry.of(xs.dim(0), xs.dim(1), xs.dim(2), xs.dim(3), c.outChannels(), c.kernelH(),
+          c.kernelW(), c.stride(), c.pads(), c.dilation(), c.groups(), outShape.dim(2), outShape.dim(3));
+      float[] res = c.residual() ? in[1] : null;
+      if (g.depthwise()) {
+        JavaConv.depthwise(g, c.activation(), x, 0, arr(c.weight()), 0, arr(c.bias()), 0, c.padValues(), 0, res, 0, y, 0);
+      } else {
+        long scratch = Kernels.conv2dScratch(g);
+        JavaConv.conv2d(g, c.activation(), x, 0, arr(c.weight()), 0, arr(c.bias()), 0, c.padValues(), 0, res, 0, y, 0,
+            new float[(int) scratch], 0, scratch);
+      }
     } else if (op instanceof ConvTransposeOp c) {
-      JavaConv.Geometry g = new JavaConv.Geometry((int) xs.dim(0), c.inChannels(), (int) xs.dim(2), (int) xs.dim(3),
-          c.outChannels(), c.kernelH(), c.kernelW(), c.stride(), c.pads(), c.dilation(), c.groups(),
-          (int) outShape.dim(2), (int) outShape.dim(3));
-      JavaConv.convTranspose2d(g, x, arr(c.weight()), arr(c.bias()), c.activation(), y);
+      ConvGeometry g = ConvGeometry.of(xs.dim(0), c.inChannels(), xs.dim(2), xs.dim(3), c.outChannels(), c.kernelH(),
+          c.kernelW(), c.stride(), c.pads(), c.dilation(), c.groups(), outShape.dim(2), outShape.dim(3));
+      JavaConv.convTranspose(g, c.activation(), x, 0, arr(c.weight()), 0, arr(c.bias()), 0, y, 0);
     } else if (op instanceof LinearOp l) {
       Gemm gemm = Gemm.of(xs.dim(0), l.outFeatures(), l.inFeatures()).transB(true)
           .bias(l.bias() == null ? BiasMode.NONE : BiasMode.PER_COL).residual(l.residual())
@@ -100,11 +106,11 @@ public final class JavaInterpreter {
       System.arraycopy(x, 0, y, 0, x.length);
       JavaEpilogue.activate(a.activation(), y, 0, y.length);
     } else if (op instanceof PoolOp p) {
-      JavaPool.pool2d(p.type() == PoolOp.Type.MAX, x, (int) (xs.dim(0) * xs.dim(1)), (int) xs.dim(2), (int) xs.dim(3),
-          y, (int) outShape.dim(2), (int) outShape.dim(3), p.kernel(), p.stride(), p.pads(), p.dilation(),
-          p.countIncludePad());
+      JavaPool.pool2d(p.type() == PoolOp.Type.MAX, x, 0, (int) (xs.dim(0) * xs.dim(1)), (int) xs.dim(2),
+          (int) xs.dim(3), y, 0, (int) outShape.dim(2), (int) outShape.dim(3), p.kernel(), p.stride(), p.pads(),
+          p.dilation(), p.countIncludePad());
     } else if (op instanceof GlobalAvgPoolOp) {
-      JavaPool.globalAverage(x, (int) (xs.dim(0) * xs.dim(1)), (int) (xs.dim(2) * xs.dim(3)), y);
+      JavaPool.globalAverage(x, 0, (int) (xs.dim(0) * xs.dim(1)), (int) (xs.dim(2) * xs.dim(3)), y, 0);
     } else if (op instanceof AddOp) {
       float[] b = in[1];
       for (int i = 0; i < y.length; i++) y[i] = x[i] + b[i];

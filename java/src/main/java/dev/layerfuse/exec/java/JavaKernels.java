@@ -1,6 +1,9 @@
 package dev.layerfuse.exec.java;
 
+import dev.layerfuse.exec.Activation;
 import dev.layerfuse.exec.Backend;
+import dev.layerfuse.exec.ConvGeometry;
+import dev.layerfuse.exec.Slice;
 import dev.layerfuse.exec.FloatBuf;
 import dev.layerfuse.exec.Gemm;
 import dev.layerfuse.exec.Isa;
@@ -46,6 +49,76 @@ public final class JavaKernels extends Kernels {
                                FloatBuf c, long cOffset) {
     JavaGemm.gemm(g, arr(a), (int) aOffset, arr(b), (int) bOffset, arr(bias), (int) biasOffset,
         arr(residual), (int) residualOffset, arr(c), (int) cOffset);
+  }
+
+  private static int off(Slice s) {
+    return s == null ? 0 : (int) s.offset();
+  }
+
+  private static float[] arr(Slice s) {
+    return s == null ? null : arr(s.buf());
+  }
+
+  @Override
+  protected void conv2dUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice pad, Slice res,
+                                 Slice y, Slice scratch) {
+    JavaConv.conv2d(g, act, arr(x), off(x), arr(w), off(w), arr(bias), off(bias), arr(pad), off(pad), arr(res), off(res),
+        arr(y), off(y), arr(scratch), off(scratch), scratch == null ? 0 : scratch.length());
+  }
+
+  @Override
+  protected void depthwiseUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice pad, Slice res,
+                                    Slice y) {
+    JavaConv.depthwise(g, act, arr(x), off(x), arr(w), off(w), arr(bias), off(bias), arr(pad), off(pad), arr(res),
+        off(res), arr(y), off(y));
+  }
+
+  @Override
+  protected void convTransposeUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice y,
+                                        Slice scratch) {
+    JavaConv.convTranspose(g, act, arr(x), off(x), arr(w), off(w), arr(bias), off(bias), arr(y), off(y));
+  }
+
+  @Override
+  protected void pool2dUnchecked(ConvGeometry g, boolean max, boolean countIncludePad, Slice x, Slice y) {
+    JavaPool.pool2d(max, arr(x), off(x), (int) (g.n() * g.inC()), (int) g.inH(), (int) g.inW(), arr(y), off(y),
+        (int) g.outH(), (int) g.outW(), new int[] {g.kh(), g.kw()}, g.stride(), g.pads(), g.dilation(), countIncludePad);
+  }
+
+  @Override
+  protected void globalAvgPoolUnchecked(long planes, long hw, Slice x, Slice y) {
+    JavaPool.globalAverage(arr(x), off(x), (int) planes, (int) hw, arr(y), off(y));
+  }
+
+  @Override
+  protected void scaleShiftUnchecked(long n, long c, long inner, Activation act, Slice x, Slice scale, Slice shift,
+                                     Slice y) {
+    float[] xa = arr(x), ya = arr(y), sa = arr(scale), ta = arr(shift);
+    int xo = off(x), yo = off(y), so = off(scale), to = off(shift), in = (int) inner;
+    for (int b = 0; b < n; b++) {
+      for (int ch = 0; ch < c; ch++) {
+        int base = (int) ((b * c + ch) * inner);
+        float s = sa[so + ch], t = ta[to + ch];
+        for (int i = 0; i < in; i++) ya[yo + base + i] = xa[xo + base + i] * s + t;
+        JavaEpilogue.activate(act, ya, yo + base, in);
+      }
+    }
+  }
+
+  @Override
+  protected void activationUnchecked(long count, Activation act, Slice x, Slice y) {
+    if (x.buf() != y.buf() || x.offset() != y.offset()) {
+      System.arraycopy(arr(x), off(x), arr(y), off(y), (int) count);
+    }
+    JavaEpilogue.activate(act, arr(y), off(y), (int) count);
+  }
+
+  @Override
+  protected void addUnchecked(long count, Activation act, Slice a, Slice b, Slice y) {
+    float[] aa = arr(a), ba = arr(b), ya = arr(y);
+    int ao = off(a), bo = off(b), yo = off(y), n = (int) count;
+    for (int i = 0; i < n; i++) ya[yo + i] = aa[ao + i] + ba[bo + i];
+    JavaEpilogue.activate(act, ya, yo, n);
   }
 
   @Override

@@ -1,7 +1,7 @@
 package dev.layerfuse.exec.java;
 
 /** Pure-Java pooling over NCHW float arrays, with PyTorch/ONNX padding semantics. */
-public final class JavaPool {
+final class JavaPool {
   private JavaPool() {}
 
   /**
@@ -9,12 +9,12 @@ public final class JavaPool {
    * max. Averages divide by the window clipped to the padded input when {@code countIncludePad},
    * else by the number of real elements.
    */
-  public static void pool2d(boolean max, float[] x, int planes, int h, int w, float[] out, int oh, int ow,
-                            int[] kernel, int[] stride, int[] pads, int[] dilation, boolean countIncludePad) {
+  static void pool2d(boolean max, float[] x, int xo, int planes, int h, int w, float[] out, int oo, int oh, int ow,
+                     int[] kernel, int[] stride, int[] pads, int[] dilation, boolean countIncludePad) {
     int kh = kernel[0], kw = kernel[1], sh = stride[0], sw = stride[1], pt = pads[0], pl = pads[1];
     int dh = dilation[0], dw = dilation[1];
     for (int p = 0; p < planes; p++) {
-      int xp = p * h * w, op = p * oh * ow;
+      int xp = xo + p * h * w, op = oo + p * oh * ow;
       for (int oy = 0; oy < oh; oy++) {
         for (int ox = 0; ox < ow; ox++) {
           int y0 = oy * sh - pt, x0 = ox * sw - pl;
@@ -56,11 +56,11 @@ public final class JavaPool {
   }
 
   /** Mean of each [h·w] plane. */
-  public static void globalAverage(float[] x, int planes, int hw, float[] out) {
+  static void globalAverage(float[] x, int xo, int planes, int hw, float[] out, int oo) {
     for (int p = 0; p < planes; p++) {
       double s = 0;
-      for (int i = p * hw; i < (p + 1) * hw; i++) s += x[i];
-      out[p] = (float) (s / hw);
+      for (int i = xo + p * hw; i < xo + (p + 1) * hw; i++) s += x[i];
+      out[oo + p] = (float) (s / hw);
     }
   }
 }

@@ -54,4 +54,36 @@ public final class LayerfuseNative {
       @Cast("const float*") long bias, int bias_mode,
       @Cast("const float*") long residual, @Cast("int64_t") long ldr,
       int act, float alpha, float lo, float hi);
+
+  public static native int lf_f32_conv2d_bias_act(
+      int isa, @Cast("const int64_t*") long[] geom, @Cast("const float*") long x, @Cast("const float*") long weight,
+      @Cast("const float*") long bias, @Cast("const float*") long pad_values, @Cast("const float*") long residual,
+      @Cast("float*") long y, @Cast("float*") long scratch, @Cast("int64_t") long scratch_floats,
+      int act, float alpha, float lo, float hi);
+
+  public static native int lf_f32_dwconv2d_bias_act(
+      int isa, @Cast("const int64_t*") long[] geom, @Cast("const float*") long x, @Cast("const float*") long weight,
+      @Cast("const float*") long bias, @Cast("const float*") long pad_values, @Cast("const float*") long residual,
+      @Cast("float*") long y, int act, float alpha, float lo, float hi);
+
+  public static native int lf_f32_conv_transpose2d_bias_act(
+      int isa, @Cast("const int64_t*") long[] geom, @Cast("const float*") long x, @Cast("const float*") long weight,
+      @Cast("const float*") long bias, @Cast("float*") long y, @Cast("float*") long scratch,
+      @Cast("int64_t") long scratch_floats, int act, float alpha, float lo, float hi);
+
+  public static native int lf_f32_pool2d(int isa, @Cast("const int64_t*") long[] geom, int is_max,
+      int count_include_pad, @Cast("const float*") long x, @Cast("float*") long y);
+
+  public static native int lf_f32_global_avg_pool(int isa, @Cast("int64_t") long planes, @Cast("int64_t") long hw,
+      @Cast("const float*") long x, @Cast("float*") long y);
+
+  public static native int lf_f32_scale_shift_act(int isa, @Cast("int64_t") long n, @Cast("int64_t") long c,
+      @Cast("int64_t") long inner, @Cast("const float*") long x, @Cast("const float*") long scale,
+      @Cast("const float*") long shift, @Cast("float*") long y, int act, float alpha, float lo, float hi);
+
+  public static native int lf_f32_act(int isa, @Cast("int64_t") long count, @Cast("const float*") long x,
+      @Cast("float*") long y, int act, float alpha, float lo, float hi);
+
+  public static native int lf_f32_add_act(int isa, @Cast("int64_t") long count, @Cast("const float*") long a,
+      @Cast("const float*") long b, @Cast("float*") long y, int act, float alpha, float lo, float hi);
 }

@@ -1,0 +1,253 @@
+package dev.layerfuse.exec;
+
+import dev.layerfuse.fuse.Fuser;
+import dev.layerfuse.graph.Graph;
+import dev.layerfuse.tensor.Shape;
+import dev.layerfuse.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Runs a graph on one backend. Parameters are uploaded once (off-heap for native); each input
+ * shape (batch size) gets a compiled {@link Plan}; each concurrent caller borrows a workspace
+ * (arena, scratch, bound kernel calls) from a pool, so {@code run} is safe from many threads at
+ * once and allocates no intermediates in steady state.
+ *
+ * <p>{@code close()} frees all native memory, waits for runs in progress, is idempotent; any
+ * later call throws {@link IllegalStateException}.
+ */
+public final class Session implements AutoCloseable {
+  private final String name;
+  private final Graph graph;
+  private final Kernels kernels;
+  private final ParamLayout layout;
+  private final FloatBuf params;
+  private final Map<Long, Compiled> plans = new ConcurrentHashMap<>();
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private volatile boolean closed;
+
+  /** A plan and its pool of workspaces. */
+  private final class Compiled {
+    final Plan plan;
+    final ConcurrentLinkedDeque<Workspace> pool = new ConcurrentLinkedDeque<>();
+    final List<Workspace> all = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    Compiled(Plan plan) {
+      this.plan = plan;
+    }
+
+    Workspace borrow() {
+      Workspace w = pool.pollFirst();
+      if (w == null) {
+        w = new Workspace(plan, kernels, params);
+        all.add(w);
+      }
+      return w;
+    }
+  }
+
+  /** Memory and bound kernel calls for one run at a time. */
+  private static final class Workspace {
+    final FloatBuf arena, scratch;
+    final Runnable[] calls;
+    final Slice[] in, out;
+
+    Workspace(Plan plan, Kernels k, FloatBuf params) {
+      arena = k.allocate(plan.arenaFloats());
+      scratch = k.allocate(plan.scratchFloats());
+      List<Plan.Step> steps = plan.steps();
+      calls = new Runnable[steps.size()];
+      for (int i = 0; i < calls.length; i++) calls[i] = steps.get(i).bind(k, arena, params, scratch);
+      in = new Slice[plan.inputs().size()];
+      for (int i = 0; i < in.length; i++) {
+        String v = plan.inputs().get(i);
+        in[i] = new Slice(arena, plan.offset(v), plan.shapes().get(v).numel());
+      }
+      out = new Slice[plan.outputs().size()];
+      for (int i = 0; i < out.length; i++) {
+        String v = plan.outputs().get(i);
+        out[i] = new Slice(arena, plan.offset(v), plan.shapes().get(v).numel());
+      }
+    }
+
+    void close() {
+      arena.close();
+      scratch.close();
+    }
+  }
+
+  private Session(String name, Graph graph, Kernels kernels) {
+    this.name = name;
+    this.graph = graph;
+    this.kernels = kernels;
+    Plan.requireSupported(graph);
+    this.layout = new ParamLayout(graph);
+    this.params = kernels.allocate(layout.size());
+    try {
+      layout.upload(params);
+    } catch (RuntimeException e) {
+      params.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A session over {@code graph}: fused with the default rules unless {@code fuse} is false (the
+   * unfused baseline runs the original graph with the same kernels and separate BN, activation
+   * and add passes).
+   */
+  public static Session create(Graph graph, Backend backend, boolean fuse) {
+    Graph g = fuse ? Fuser.withDefaults().fuse(graph).graph() : graph;
+    Kernels k = Backends.kernels(backend);
+    return new Session("session[" + k.describe() + (fuse ? ", fused" : ", unfused") + "]", g, k);
+  }
+
+  /** A session that runs {@code graph} exactly as given on {@code kernels}. */
+  public static Session of(Graph graph, Kernels kernels) {
+    return new Session("session[" + kernels.describe() + "]", graph, kernels);
+  }
+
+  /** The graph this session runs (the fused one when fusion was asked for). */
+  public Graph graph() {
+    return graph;
+  }
+
+  public Kernels kernels() {
+    return kernels;
+  }
+
+  /** The plan for the given input shapes (compiled on first use). */
+  public Plan plan(Map<String, Shape> inputShapes) {
+    return compiled(inputShapes).plan;
+  }
+
+  private Compiled compiled(Map<String, Shape> shapes) {
+    long batch = checkShapes(shapes);
+    return plans.computeIfAbsent(batch, b -> new Compiled(Plan.compile(graph, shapes, layout)));
+  }
+
+  /** Validates names and shapes (only the batch dimension may differ); returns the batch size. */
+  private long checkShapes(Map<String, Shape> shapes) {
+    long batch = -1;
+    for (String n : shapes.keySet()) {
+      if (!graph.inputs().containsKey(n)) {
+        throw new IllegalArgumentException("unknown input name '" + n + "', expected one of " + graph.inputs().keySet());
+      }
+    }
+    for (Map.Entry<String, Shape> e : graph.inputs().entrySet()) {
+      Shape got = shapes.get(e.getKey()), want = e.getValue();
+      if (got == null) throw new IllegalArgumentException("missing input '" + e.getKey() + "' of shape " + want);
+      boolean ok = got.rank() == want.rank() && got.rank() > 0 && got.dim(0) >= 1;
+      for (int i = 1; ok && i < want.rank(); i++) ok = got.dim(i) == want.dim(i);
+      if (!ok) {
+        throw new IllegalArgumentException("input '" + e.getKey() + "': expected shape " + batchless(want) + ", got " + got);
+      }
+      if (batch >= 0 && got.dim(0) != batch) {
+        throw new IllegalArgumentException("input '" + e.getKey() + "': batch " + got.dim(0) + " differs from " + batch);
+      }
+      batch = got.dim(0);
+    }
+    return batch;
+  }
+
+  private static String batchless(Shape s) {
+    StringBuilder sb = new StringBuilder("[N");
+    for (int i = 1; i < s.rank(); i++) sb.append(", ").append(s.dim(i));
+    return sb.append(']').toString();
+  }
+
+  /** Runs the graph; inputs are copied in, outputs copied into new tensors. */
+  public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    Map<String, Shape> shapes = new HashMap<>();
+    inputs.forEach((k, v) -> shapes.put(k, v.shape()));
+    Map<String, float[]> in = new HashMap<>();
+    inputs.forEach((k, v) -> in.put(k, v.toArray()));
+    Map<String, float[]> out = new LinkedHashMap<>();
+    Plan p;
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      p = compiled(shapes).plan;
+    } finally {
+      lock.readLock().unlock();
+    }
+    for (String o : p.outputs()) out.put(o, new float[(int) p.shapes().get(o).numel()]);
+    run(shapes, in, out);
+    Map<String, Tensor> result = new LinkedHashMap<>();
+    out.forEach((k, v) -> result.put(k, Tensor.wrap(p.shapes().get(k), v)));
+    return result;
+  }
+
+  /**
+   * Runs with caller-owned arrays: {@code inputs} are read, {@code outputs} (one array of the
+   * exact size per graph output) are written. Allocates nothing in steady state.
+   */
+  public void run(Map<String, Shape> inputShapes, Map<String, float[]> inputs, Map<String, float[]> outputs) {
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      Compiled c = compiled(inputShapes);
+      Plan p = c.plan;
+      for (int i = 0; i < p.inputs().size(); i++) {
+        String n = p.inputs().get(i);
+        float[] a = inputs.get(n);
+        long want = p.shapes().get(n).numel();
+        if (a == null || a.length != want) {
+          throw new IllegalArgumentException("input '" + n + "': expected " + want + " floats for shape "
+              + p.shapes().get(n) + ", got " + (a == null ? "none" : a.length));
+        }
+      }
+      for (String o : p.outputs()) {
+        float[] a = outputs.get(o);
+        long want = p.shapes().get(o).numel();
+        if (a == null || a.length != want) {
+          throw new IllegalArgumentException("output '" + o + "': expected an array of " + want + " floats for shape "
+              + p.shapes().get(o) + ", got " + (a == null ? "none" : a.length));
+        }
+      }
+      Workspace w = c.borrow();
+      try {
+        for (int i = 0; i < w.in.length; i++) w.in[i].buf().put(w.in[i].offset(), inputs.get(p.inputs().get(i)));
+        for (Runnable call : w.calls) call.run();
+        for (int i = 0; i < w.out.length; i++) w.out[i].buf().get(w.out[i].offset(), outputs.get(p.outputs().get(i)));
+      } finally {
+        c.pool.addFirst(w);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) throw new IllegalStateException(name + " is closed");
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (closed) return;
+      closed = true;
+      for (Compiled c : plans.values()) for (Workspace w : c.all) w.close();
+      plans.clear();
+      params.close();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

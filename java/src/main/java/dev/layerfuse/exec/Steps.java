@@ -1,0 +1,161 @@
+package dev.layerfuse.exec;
+
+import dev.layerfuse.graph.ActivationOp;
+import dev.layerfuse.graph.AddOp;
+import dev.layerfuse.graph.BatchNormOp;
+import dev.layerfuse.graph.ChannelConstantOp;
+import dev.layerfuse.graph.ConvOp;
+import dev.layerfuse.graph.ConvTransposeOp;
+import dev.layerfuse.graph.GlobalAvgPoolOp;
+import dev.layerfuse.graph.LinearOp;
+import dev.layerfuse.graph.Node;
+import dev.layerfuse.graph.PoolOp;
+import dev.layerfuse.graph.ScaleShiftOp;
+import dev.layerfuse.tensor.Shape;
+import java.util.Map;
+
+/** Chooses the kernel for each node and resolves its operands to arena and parameter offsets. */
+final class Steps {
+  private Steps() {}
+
+  static ConvGeometry convGeometry(ConvOp c, Shape x, Shape y) {
+    return ConvGeometry.of(x.dim(0), x.dim(1), x.dim(2), x.dim(3), c.outChannels(), c.kernelH(), c.kernelW(),
+        c.stride(), c.pads(), c.dilation(), c.groups(), y.dim(2), y.dim(3));
+  }
+
+  static ConvGeometry convTGeometry(ConvTransposeOp c, Shape x, Shape y) {
+    return ConvGeometry.of(x.dim(0), x.dim(1), x.dim(2), x.dim(3), c.outChannels(), c.kernelH(), c.kernelW(),
+        c.stride(), c.pads(), c.dilation(), c.groups(), y.dim(2), y.dim(3));
+  }
+
+  static ConvGeometry poolGeometry(PoolOp p, Shape x, Shape y) {
+    return ConvGeometry.of(x.dim(0), x.dim(1), x.dim(2), x.dim(3), x.dim(1), p.kernel()[0], p.kernel()[1], p.stride(),
+        p.pads(), p.dilation(), 1, y.dim(2), y.dim(3));
+  }
+
+  /** Scratch floats the node's kernel needs. */
+  static long scratch(Node n, Map<String, Shape> shapes) {
+    Shape x = shapes.get(n.inputs().get(0)), y = shapes.get(n.output());
+    if (n.op() instanceof ConvOp c) {
+      ConvGeometry g = convGeometry(c, x, y);
+      return g.depthwise() ? 0 : Kernels.conv2dScratch(g);
+    }
+    if (n.op() instanceof ConvTransposeOp c) return Kernels.convTranspose2dScratch(convTGeometry(c, x, y));
+    return 0;
+  }
+
+  private static Slice sl(FloatBuf buf, long off, long len) {
+    return off < 0 ? null : new Slice(buf, off, len);
+  }
+
+  static Plan.Step of(Node n, Map<String, Shape> shapes, Map<String, Long> at, ParamLayout p) {
+    Shape xs = shapes.get(n.inputs().get(0)), ys = shapes.get(n.output());
+    long x = at.get(n.inputs().get(0)), y = at.get(n.output());
+    long xn = xs.numel(), yn = ys.numel();
+    long r = n.inputs().size() > 1 ? at.get(n.inputs().get(1)) : -1;
+    if (n.op() instanceof ConvOp c) {
+      ConvGeometry g = convGeometry(c, xs, ys);
+      long w = p.offset(c.weight()), b = p.offset(c.bias()), pad = p.derived(n.name() + "#pad");
+      long wn = c.weight().numel(), cout = c.outChannels(), cin = c.inChannels();
+      Activation act = c.activation();
+      if (g.depthwise()) {
+        return new Plan.Step(n, "dwconv2d/direct " + g) {
+          Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+            Slice sx = sl(a, x, xn), sw = sl(pr, w, wn), sb = sl(pr, b, cout), sp = sl(pr, pad, cin);
+            Slice sr = sl(a, r, yn), sy = sl(a, y, yn);
+            return () -> k.depthwiseConv2d(g, act, sx, sw, sb, sp, sr, sy);
+          }
+        };
+      }
+      long scratch = Kernels.conv2dScratch(g);
+      return new Plan.Step(n, (g.pointwise() ? "conv2d/pointwise-gemm " : "conv2d/im2col-gemm ") + g) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sw = sl(pr, w, wn), sb = sl(pr, b, cout), sp = sl(pr, pad, cin);
+          Slice sr = sl(a, r, yn), sy = sl(a, y, yn), ss = scratch > 0 ? sl(s, 0, scratch) : null;
+          return () -> k.conv2d(g, act, sx, sw, sb, sp, sr, sy, ss);
+        }
+      };
+    }
+    if (n.op() instanceof ConvTransposeOp c) {
+      ConvGeometry g = convTGeometry(c, xs, ys);
+      long w = p.offset(c.weight()), b = p.offset(c.bias()), wn = c.weight().numel(), cout = c.outChannels();
+      long scratch = Kernels.convTranspose2dScratch(g);
+      return new Plan.Step(n, "conv_transpose2d/gemm-col2im " + g) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sw = sl(pr, w, wn), sb = sl(pr, b, cout), sy = sl(a, y, yn), ss = sl(s, 0, scratch);
+          return () -> k.convTranspose2d(g, c.activation(), sx, sw, sb, sy, ss);
+        }
+      };
+    }
+    if (n.op() instanceof LinearOp l) {
+      Gemm g = Gemm.of(xs.dim(0), l.outFeatures(), l.inFeatures()).transB(true)
+          .bias(l.bias() == null ? BiasMode.NONE : BiasMode.PER_COL).residual(l.residual()).activation(l.activation()).build();
+      long w = p.offset(l.weight()), b = p.offset(l.bias());
+      return new Plan.Step(n, (xs.dim(0) == 1 ? "gemm/gemv " : "gemm/sgemm ") + g) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          FloatBuf bias = b < 0 ? null : pr, res = r < 0 ? null : a;
+          return () -> k.gemm(g, a, x, pr, w, bias, Math.max(b, 0), res, Math.max(r, 0), a, y);
+        }
+      };
+    }
+    if (n.op() instanceof ScaleShiftOp || n.op() instanceof BatchNormOp || n.op() instanceof ChannelConstantOp) {
+      long scale, shift, c, batch = xs.rank() > 0 ? xs.dim(0) : 1;
+      Activation act = Activation.none();
+      if (n.op() instanceof ScaleShiftOp ss) {
+        scale = p.offset(ss.scale());
+        shift = p.offset(ss.shift());
+        c = ss.channels();
+        act = ss.activation();
+      } else {
+        scale = p.derived(n.name() + "#scale");
+        shift = p.derived(n.name() + "#shift");
+        c = p.derivedLength(n.name() + "#scale");
+      }
+      if (c == 1 && (xs.rank() < 2 || xs.dim(1) != 1)) batch = 1;
+      long cc = c, inner = xn / Math.max(1, batch * c), nb = batch;
+      Activation fa = act;
+      return new Plan.Step(n, "scale_shift" + (act.kind() == Activation.Kind.NONE ? "" : "+" + act) + " [" + nb + "x" + cc + "x" + inner + "]") {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sc = sl(pr, scale, cc), sh = sl(pr, shift, cc), sy = sl(a, y, yn);
+          return () -> k.scaleShift(nb, cc, inner, fa, sx, sc, sh, sy);
+        }
+      };
+    }
+    if (n.op() instanceof ActivationOp act) {
+      return new Plan.Step(n, "activation " + act.activation()) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sy = sl(a, y, yn);
+          return () -> k.activation(xn, act.activation(), sx, sy);
+        }
+      };
+    }
+    if (n.op() instanceof PoolOp pool) {
+      ConvGeometry g = poolGeometry(pool, xs, ys);
+      boolean max = pool.type() == PoolOp.Type.MAX;
+      return new Plan.Step(n, (max ? "max_pool2d " : "avg_pool2d ") + g) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sy = sl(a, y, yn);
+          return () -> k.pool2d(g, max, pool.countIncludePad(), sx, sy);
+        }
+      };
+    }
+    if (n.op() instanceof GlobalAvgPoolOp) {
+      long planes = xs.dim(0) * xs.dim(1), hw = xs.dim(2) * xs.dim(3);
+      return new Plan.Step(n, "global_avg_pool [" + planes + "x" + hw + "]") {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sy = sl(a, y, yn);
+          return () -> k.globalAvgPool(planes, hw, sx, sy);
+        }
+      };
+    }
+    if (n.op() instanceof AddOp) {
+      return new Plan.Step(n, "add [" + yn + "]") {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sb = sl(a, r, yn), sy = sl(a, y, yn);
+          return () -> k.add(yn, Activation.none(), sx, sb, sy);
+        }
+      };
+    }
+    throw new UnsupportedOperationException(n.name() + ": no kernel for " + n.kind());
+  }
+}

@@ -151,6 +151,27 @@ int lf_f32_act(int isa, int64_t count, const float* x, float* y, int act, float 
 int lf_f32_add_act(int isa, int64_t count, const float* a, const float* b, float* y,
                    int act, float alpha, float lo, float hi);
 
+/*
+ * The same four geometry-taking kernels with the geometry passed by value (LF_GEOM_PARAMS),
+ * for the JNI binding: an array argument would make the JVM copy it on every call.
+ */
+#define LF_GEOM_PARAMS                                                                           \
+  int64_t g_n, int64_t g_in_c, int64_t g_in_h, int64_t g_in_w, int64_t g_out_c, int64_t g_kh,     \
+      int64_t g_kw, int64_t g_sh, int64_t g_sw, int64_t g_pad_t, int64_t g_pad_l, int64_t g_pad_b, \
+      int64_t g_pad_r, int64_t g_dh, int64_t g_dw, int64_t g_groups, int64_t g_out_h, int64_t g_out_w
+int lf_f32_conv2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight,
+                             const float* bias, const float* pad_values, const float* residual,
+                             float* y, float* scratch, int64_t scratch_floats,
+                             int act, float alpha, float lo, float hi);
+int lf_f32_dwconv2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight,
+                               const float* bias, const float* pad_values, const float* residual,
+                               float* y, int act, float alpha, float lo, float hi);
+int lf_f32_conv_transpose2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight,
+                                       const float* bias, float* y, float* scratch,
+                                       int64_t scratch_floats, int act, float alpha, float lo, float hi);
+int lf_f32_pool2d_v(int isa, LF_GEOM_PARAMS, int is_max, int count_include_pad, const float* x,
+                    float* y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -71,21 +71,23 @@ public final class NativeKernels extends Kernels {
         addr(a, aOffset), g.lda(), addr(b, bOffset), g.ldb(), addr(c, cOffset), g.ldc(),
         addr(bias, biasOffset), g.biasMode().code(), addr(residual, residualOffset), g.ldr(),
         act.kind().code(), act.alpha(), act.lo(), act.hi());
-    if (status != 0) throw new NativeException("lf_f32_gemm_bias_act " + g, status);
+    check("lf_f32_gemm_bias_act", g, status);
   }
 
   private static long addr(Slice s) {
     return s == null ? 0L : ((NativeFloatBuf) s.buf()).address(s.offset());
   }
 
-  private static void check(String op, int status) {
-    if (status != 0) throw new NativeException(op, status);
+  /** Throws for a non-zero status; the message is only built then, so calls allocate nothing. */
+  private static void check(String op, Object what, int status) {
+    if (status != 0) throw new NativeException(what == null ? op : op + " " + what, status);
   }
 
   @Override
   protected void conv2dUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice pad, Slice res,
                                  Slice y, Slice scratch) {
-    check("lf_f32_conv2d_bias_act " + g, LayerfuseNative.lf_f32_conv2d_bias_act(isa.code(), g.abiArray(), addr(x),
+    long[] a = g.abiArray();
+    check("lf_f32_conv2d_bias_act", g, LayerfuseNative.lf_f32_conv2d_bias_act_v(isa.code(), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], addr(x),
         addr(w), addr(bias), addr(pad), addr(res), addr(y), addr(scratch), scratch == null ? 0 : scratch.length(),
         act.kind().code(), act.alpha(), act.lo(), act.hi()));
   }
@@ -93,45 +95,48 @@ public final class NativeKernels extends Kernels {
   @Override
   protected void depthwiseUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice pad, Slice res,
                                     Slice y) {
-    check("lf_f32_dwconv2d_bias_act " + g, LayerfuseNative.lf_f32_dwconv2d_bias_act(isa.code(), g.abiArray(), addr(x),
+    long[] a = g.abiArray();
+    check("lf_f32_dwconv2d_bias_act", g, LayerfuseNative.lf_f32_dwconv2d_bias_act_v(isa.code(), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], addr(x),
         addr(w), addr(bias), addr(pad), addr(res), addr(y), act.kind().code(), act.alpha(), act.lo(), act.hi()));
   }
 
   @Override
   protected void convTransposeUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice y,
                                         Slice scratch) {
-    check("lf_f32_conv_transpose2d_bias_act " + g, LayerfuseNative.lf_f32_conv_transpose2d_bias_act(isa.code(),
-        g.abiArray(), addr(x), addr(w), addr(bias), addr(y), addr(scratch), scratch.length(), act.kind().code(),
+    long[] a = g.abiArray();
+    check("lf_f32_conv_transpose2d_bias_act", g, LayerfuseNative.lf_f32_conv_transpose2d_bias_act_v(isa.code(),
+        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], addr(x), addr(w), addr(bias), addr(y), addr(scratch), scratch.length(), act.kind().code(),
         act.alpha(), act.lo(), act.hi()));
   }
 
   @Override
   protected void pool2dUnchecked(ConvGeometry g, boolean max, boolean countIncludePad, Slice x, Slice y) {
-    check("lf_f32_pool2d " + g, LayerfuseNative.lf_f32_pool2d(isa.code(), g.abiArray(), max ? 1 : 0,
+    long[] a = g.abiArray();
+    check("lf_f32_pool2d", g, LayerfuseNative.lf_f32_pool2d_v(isa.code(), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], max ? 1 : 0,
         countIncludePad ? 1 : 0, addr(x), addr(y)));
   }
 
   @Override
   protected void globalAvgPoolUnchecked(long planes, long hw, Slice x, Slice y) {
-    check("lf_f32_global_avg_pool", LayerfuseNative.lf_f32_global_avg_pool(isa.code(), planes, hw, addr(x), addr(y)));
+    check("lf_f32_global_avg_pool", null, LayerfuseNative.lf_f32_global_avg_pool(isa.code(), planes, hw, addr(x), addr(y)));
   }
 
   @Override
   protected void scaleShiftUnchecked(long n, long c, long inner, Activation act, Slice x, Slice scale, Slice shift,
                                      Slice y) {
-    check("lf_f32_scale_shift_act", LayerfuseNative.lf_f32_scale_shift_act(isa.code(), n, c, inner, addr(x),
+    check("lf_f32_scale_shift_act", null, LayerfuseNative.lf_f32_scale_shift_act(isa.code(), n, c, inner, addr(x),
         addr(scale), addr(shift), addr(y), act.kind().code(), act.alpha(), act.lo(), act.hi()));
   }
 
   @Override
   protected void activationUnchecked(long count, Activation act, Slice x, Slice y) {
-    check("lf_f32_act", LayerfuseNative.lf_f32_act(isa.code(), count, addr(x), addr(y), act.kind().code(), act.alpha(),
+    check("lf_f32_act", null, LayerfuseNative.lf_f32_act(isa.code(), count, addr(x), addr(y), act.kind().code(), act.alpha(),
         act.lo(), act.hi()));
   }
 
   @Override
   protected void addUnchecked(long count, Activation act, Slice a, Slice b, Slice y) {
-    check("lf_f32_add_act", LayerfuseNative.lf_f32_add_act(isa.code(), count, addr(a), addr(b), addr(y),
+    check("lf_f32_add_act", null, LayerfuseNative.lf_f32_add_act(isa.code(), count, addr(a), addr(b), addr(y),
         act.kind().code(), act.alpha(), act.lo(), act.hi()));
   }
 
@@ -143,6 +148,6 @@ public final class NativeKernels extends Kernels {
         isa.code(), g.m(), g.n(), addr(c, cOffset), g.ldc(),
         addr(bias, biasOffset), g.biasMode().code(), addr(residual, residualOffset), g.ldr(),
         act.kind().code(), act.alpha(), act.lo(), act.hi());
-    if (status != 0) throw new NativeException("lf_f32_bias_act " + g, status);
+    check("lf_f32_bias_act", g, status);
   }
 }

@@ -1,0 +1,38 @@
+// By-value geometry entry points for the JNI binding: they rebuild the LF_GEOM array on the
+// stack and call the pointer-taking kernels.
+#include "internal.h"
+
+#define LF_GEOM_ARRAY                                                                                    \
+  const int64_t geom[LF_GEOM_LEN] = {g_n,     g_in_c,  g_in_h,  g_in_w,  g_out_c, g_kh, g_kw,   g_sh, g_sw, \
+                                     g_pad_t, g_pad_l, g_pad_b, g_pad_r, g_dh,    g_dw, g_groups, g_out_h, g_out_w}
+
+extern "C" {
+
+int lf_f32_conv2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight, const float* bias,
+                             const float* pad_values, const float* residual, float* y, float* scratch,
+                             int64_t scratch_floats, int act, float alpha, float lo, float hi) {
+  LF_GEOM_ARRAY;
+  return lf_f32_conv2d_bias_act(isa, geom, x, weight, bias, pad_values, residual, y, scratch, scratch_floats, act,
+                                alpha, lo, hi);
+}
+
+int lf_f32_dwconv2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight, const float* bias,
+                               const float* pad_values, const float* residual, float* y, int act, float alpha,
+                               float lo, float hi) {
+  LF_GEOM_ARRAY;
+  return lf_f32_dwconv2d_bias_act(isa, geom, x, weight, bias, pad_values, residual, y, act, alpha, lo, hi);
+}
+
+int lf_f32_conv_transpose2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight,
+                                       const float* bias, float* y, float* scratch, int64_t scratch_floats, int act,
+                                       float alpha, float lo, float hi) {
+  LF_GEOM_ARRAY;
+  return lf_f32_conv_transpose2d_bias_act(isa, geom, x, weight, bias, y, scratch, scratch_floats, act, alpha, lo, hi);
+}
+
+int lf_f32_pool2d_v(int isa, LF_GEOM_PARAMS, int is_max, int count_include_pad, const float* x, float* y) {
+  LF_GEOM_ARRAY;
+  return lf_f32_pool2d(isa, geom, is_max, count_include_pad, x, y);
+}
+
+}  // extern "C"

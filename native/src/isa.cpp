@@ -2,6 +2,9 @@
 #include <cpuid.h>
 
 #include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <cstring>
 
 #include "internal.h"
@@ -75,6 +78,14 @@ const IsaKernels* kernels_for(int isa) {
 extern "C" {
 
 const char* lf_version(void) { return "0.1.0"; }
+
+int lf_trim_heap(void) {
+#if defined(__GLIBC__)
+  return malloc_trim(0);
+#else
+  return 0;
+#endif
+}
 
 int lf_isa_supported(int isa) { return lf::kernels_for(isa) != nullptr ? 1 : 0; }
 

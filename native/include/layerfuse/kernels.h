@@ -70,6 +70,10 @@ int lf_isa_best(void);
 /* "baseline", "avx2", "avx512", or "unknown". */
 const char* lf_isa_name(int isa);
 
+/* Returns memory that malloc holds free back to the OS (glibc's malloc_trim; a no-op elsewhere).
+ * Returns 1 if memory was released. For leak checks and long-running servers after a burst. */
+int lf_trim_heap(void);
+
 /* --- OpenBLAS threading: process-wide, as OpenBLAS itself is --- */
 void lf_blas_set_num_threads(int threads);
 int lf_blas_get_num_threads(void);

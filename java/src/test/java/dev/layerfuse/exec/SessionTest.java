@@ -94,36 +94,16 @@ class SessionTest {
   @ParameterizedTest
   @ValueSource(strings = {"native", "java"})
   void thousandSessionsLeakNothing(String backend) throws Exception {
-    Graph g = dev.layerfuse.fuse.Fuser.withDefaults().fuse(smallCnn()).graph();
-    Kernels k = kernels(backend);
-    Map<String, Tensor> in = Map.of("input", Tensor.wrap(Shape.of(2, 3, 16, 16), input(1, 2)));
-    // Warm up first: JIT compilation and malloc arenas grow RSS for the first few thousand cycles
-    // and then plateau (measured: +40 MB up to cycle ~4,500, then flat to cycle 10,000), which is
-    // not a leak but would land inside the measured window.
-    for (int i = 0; i < 4000; i++) {
-      try (Session warm = Session.of(g, k)) {
-        warm.run(in);
-      }
-    }
-    long before = Pointer.totalBytes();
-    long rss100 = 0, heap100 = 0;
-    java.util.Set<Thread> threadsBefore = Thread.getAllStackTraces().keySet();
-    for (int i = 0; i < 1000; i++) {
-      try (Session s = Session.of(g, k)) {
-        s.run(in);
-      }
-      if (i == 100) {
-        rss100 = settledRss();
-        heap100 = heapCommitted();
-      }
-    }
-    assertEquals(before, Pointer.totalBytes(), "native memory returns to its level before the loop");
-    long growth = settledRss() - rss100;
-    assertTrue(growth < 16L << 20, "RSS grew " + (growth >> 20) + " MB between cycle 100 and 1000 (Java heap committed "
-        + (heap100 >> 20) + " -> " + (heapCommitted() >> 20) + " MB)");
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (!threadsBefore.contains(t)) assertTrue(!t.getName().startsWith("layerfuse"), "library thread survives: " + t);
-    }
+    kernels(backend);
+    Jvm.Result r = Jvm.run(true, java.util.List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch"), Map.of(),
+        SessionLeakProbe.class, backend.toUpperCase(java.util.Locale.ROOT));
+    assertEquals(0, r.exit(), r.out() + r.err());
+    Map<String, Long> v = new HashMap<>();
+    for (String kv : r.out().trim().split("\\s+")) v.put(kv.split("=")[0], Long.parseLong(kv.split("=")[1]));
+    assertEquals(v.get("before"), v.get("after"), "native memory returns to its level before the loop: " + r.out());
+    long growth = v.get("rss1000") - v.get("rss100");
+    assertTrue(growth < 16L << 20, "RSS grew " + (growth >> 20) + " MB between cycle 100 and 1000: " + r.out());
+    assertEquals(0L, v.get("threads"), "no library thread survives the last close");
   }
 
   /** RSS after a full GC, so Java heap garbage is not counted as a native leak. */
@@ -132,6 +112,8 @@ class SessionTest {
       System.gc();
       Thread.sleep(50);
     }
+    // Free memory kept by malloc (JIT compiler arenas, freed buffers) is not a leak.
+    dev.layerfuse.exec.nativ.NativeLibrary.trimNativeHeap();
     return rssBytes();
   }
 

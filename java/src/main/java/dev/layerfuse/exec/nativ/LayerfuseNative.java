@@ -30,6 +30,8 @@ public final class LayerfuseNative {
 
   public static native int lf_isa_supported(int isa);
 
+  public static native int lf_trim_heap();
+
   public static native int lf_isa_best();
 
   public static native @Cast("const char*") BytePointer lf_isa_name(int isa);

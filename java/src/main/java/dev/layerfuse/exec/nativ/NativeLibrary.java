@@ -116,6 +116,14 @@ public final class NativeLibrary {
     LayerfuseNative.lf_blas_set_num_threads(threads);
   }
 
+  /**
+   * Returns memory malloc holds free to the operating system (glibc {@code malloc_trim}); true if
+   * any was released. A no-op without the native library.
+   */
+  public static boolean trimNativeHeap() {
+    return isLoaded() && LayerfuseNative.lf_trim_heap() == 1;
+  }
+
   public static int blasThreads() {
     requireLoaded();
     return LayerfuseNative.lf_blas_get_num_threads();

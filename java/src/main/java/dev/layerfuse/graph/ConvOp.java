@@ -4,7 +4,6 @@ import dev.layerfuse.exec.Activation;
 import dev.layerfuse.tensor.Shape;
 import dev.layerfuse.tensor.Tensor;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -125,10 +124,7 @@ public record ConvOp(Tensor weight, Tensor bias, int[] stride, int[] pads, int[]
 
   @Override
   public Map<String, Tensor> parameters() {
-    Map<String, Tensor> m = new LinkedHashMap<>();
-    m.put("weight", weight);
-    if (bias != null) m.put("bias", bias);
-    return m;
+    return Op.weightAndBias(weight, bias);
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.layerfuse.graph;
 import dev.layerfuse.exec.Activation;
 import dev.layerfuse.tensor.Shape;
 import dev.layerfuse.tensor.Tensor;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,10 +68,7 @@ public record LinearOp(Tensor weight, Tensor bias, Activation activation, boolea
 
   @Override
   public Map<String, Tensor> parameters() {
-    Map<String, Tensor> m = new LinkedHashMap<>();
-    m.put("weight", weight);
-    if (bias != null) m.put("bias", bias);
-    return m;
+    return Op.weightAndBias(weight, bias);
   }
 
   @Override

@@ -33,6 +33,14 @@ public interface Op {
     return n;
   }
 
+  /** The {@code weight} / optional {@code bias} parameter map that layers with weights share. */
+  static Map<String, Tensor> weightAndBias(Tensor weight, Tensor bias) {
+    Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+    m.put("weight", weight);
+    if (bias != null) m.put("bias", bias);
+    return m;
+  }
+
   /** A short description of the attributes, for plans and reports. */
   String describe();
 }

@@ -51,10 +51,18 @@ public abstract class FloatBuf implements AutoCloseable {
 
   /** Throws unless {@code [offset, offset + length)} lies inside this open buffer. */
   public final void checkRange(String what, long offset, long length) {
+    checkRange(what, null, offset, length);
+  }
+
+  /**
+   * As {@link #checkRange(String, long, long)}, naming the operand {@code context + ": " + what};
+   * the message is only built on failure, so a passing check allocates nothing.
+   */
+  public final void checkRange(String what, Object context, long offset, long length) {
     ensureOpen();
     if (offset < 0 || length < 0 || offset > size - length) {
-      throw new IndexOutOfBoundsException(
-          what + ": range [" + offset + ", " + (offset + length) + ") is outside the buffer of " + size + " floats");
+      throw new IndexOutOfBoundsException((context == null ? "" : context + ": ") + what + ": range [" + offset + ", "
+          + (offset + length) + ") is outside the buffer of " + size + " floats");
     }
   }
 

@@ -64,14 +64,14 @@ public abstract class Kernels {
    */
   public final void conv2d(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice padValues,
                            Slice residual, Slice y, Slice scratch) {
-    String op = "conv2d " + g;
-    need(op, "x", x, g.inSize());
-    need(op, "weight", w, g.outC() * g.im2colRows());
-    optional(op, "bias", bias, g.outC());
-    optional(op, "pad values", padValues, g.inC());
-    optional(op, "residual", residual, g.outSize());
-    need(op, "y", y, g.outSize());
-    if (!g.pointwise()) need(op, "scratch", scratch, minConv2dScratch(g));
+    String op = "conv2d";
+    need(op, g, "x", x, g.inSize());
+    need(op, g, "weight", w, g.outC() * g.im2colRows());
+    optional(op, g, "bias", bias, g.outC());
+    optional(op, g, "pad values", padValues, g.inC());
+    optional(op, g, "residual", residual, g.outSize());
+    need(op, g, "y", y, g.outSize());
+    if (!g.pointwise()) need(op, g, "scratch", scratch, minConv2dScratch(g));
     conv2dUnchecked(g, act, x, w, bias, padValues, residual, y, g.pointwise() ? null : scratch);
   }
 
@@ -90,14 +90,14 @@ public abstract class Kernels {
   /** Depthwise conv (groups = inC = outC), direct; same operands as {@link #conv2d} without scratch. */
   public final void depthwiseConv2d(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice padValues,
                                     Slice residual, Slice y) {
-    String op = "depthwise conv2d " + g;
+    String op = "depthwise conv2d";
     if (!g.depthwise()) throw new IllegalArgumentException(op + ": not depthwise (groups must equal in and out channels)");
-    need(op, "x", x, g.inSize());
-    need(op, "weight", w, g.outC() * g.kh() * g.kw());
-    optional(op, "bias", bias, g.outC());
-    optional(op, "pad values", padValues, g.inC());
-    optional(op, "residual", residual, g.outSize());
-    need(op, "y", y, g.outSize());
+    need(op, g, "x", x, g.inSize());
+    need(op, g, "weight", w, g.outC() * g.kh() * g.kw());
+    optional(op, g, "bias", bias, g.outC());
+    optional(op, g, "pad values", padValues, g.inC());
+    optional(op, g, "residual", residual, g.outSize());
+    need(op, g, "y", y, g.outSize());
     depthwiseUnchecked(g, act, x, w, bias, padValues, residual, y);
   }
 
@@ -108,59 +108,62 @@ public abstract class Kernels {
 
   /** {@code y = act(convT(x, w) + bias)}, {@code w} [inC, outC/groups, kh, kw]. */
   public final void convTranspose2d(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice y, Slice scratch) {
-    String op = "conv_transpose2d " + g;
-    need(op, "x", x, g.inSize());
-    need(op, "weight", w, g.inC() * (g.outC() / g.groups()) * g.kh() * g.kw());
-    optional(op, "bias", bias, g.outC());
-    need(op, "y", y, g.outSize());
-    need(op, "scratch", scratch, convTranspose2dScratch(g));
+    String op = "conv_transpose2d";
+    need(op, g, "x", x, g.inSize());
+    need(op, g, "weight", w, g.inC() * (g.outC() / g.groups()) * g.kh() * g.kw());
+    optional(op, g, "bias", bias, g.outC());
+    need(op, g, "y", y, g.outSize());
+    need(op, g, "scratch", scratch, convTranspose2dScratch(g));
     convTransposeUnchecked(g, act, x, w, bias, y, scratch);
   }
 
   /** Max or average pooling ({@code g.inC == g.outC}). */
   public final void pool2d(ConvGeometry g, boolean max, boolean countIncludePad, Slice x, Slice y) {
-    String op = (max ? "max" : "avg") + "_pool2d " + g;
+    String op = max ? "max_pool2d" : "avg_pool2d";
     if (g.inC() != g.outC()) throw new IllegalArgumentException(op + ": pooling keeps the channel count");
-    need(op, "x", x, g.inSize());
-    need(op, "y", y, g.outSize());
+    need(op, g, "x", x, g.inSize());
+    need(op, g, "y", y, g.outSize());
     pool2dUnchecked(g, max, countIncludePad, x, y);
   }
 
   /** {@code y[p] = mean(x[p·hw .. (p+1)·hw))}. */
   public final void globalAvgPool(long planes, long hw, Slice x, Slice y) {
     if (planes < 0 || hw < 1) throw new IllegalArgumentException("global_avg_pool: planes " + planes + ", hw " + hw);
-    need("global_avg_pool", "x", x, planes * hw);
-    need("global_avg_pool", "y", y, planes);
+    need("global_avg_pool", null, "x", x, planes * hw);
+    need("global_avg_pool", null, "y", y, planes);
     globalAvgPoolUnchecked(planes, hw, x, y);
   }
 
   /** {@code y = act(x · scale[c] + shift[c])} over [n, c, inner]. */
   public final void scaleShift(long n, long c, long inner, Activation act, Slice x, Slice scale, Slice shift, Slice y) {
     if (n < 0 || c < 0 || inner < 0) throw new IllegalArgumentException("scale_shift: negative size");
-    String op = "scale_shift[" + n + "x" + c + "x" + inner + "]";
-    need(op, "x", x, n * c * inner);
-    need(op, "scale", scale, c);
-    need(op, "shift", shift, c);
-    need(op, "y", y, n * c * inner);
+    String op = "scale_shift";
+    need(op, null, "x", x, n * c * inner);
+    need(op, null, "scale", scale, c);
+    need(op, null, "shift", shift, c);
+    need(op, null, "y", y, n * c * inner);
     scaleShiftUnchecked(n, c, inner, act, x, scale, shift, y);
   }
 
   /** {@code y = act(x)} elementwise ({@code y} may be {@code x}). */
   public final void activation(long count, Activation act, Slice x, Slice y) {
-    need("activation", "x", x, count);
-    need("activation", "y", y, count);
+    need("activation", null, "x", x, count);
+    need("activation", null, "y", y, count);
     activationUnchecked(count, act, x, y);
   }
 
   /** {@code y = act(a + b)} elementwise ({@code y} may be {@code a} or {@code b}). */
   public final void add(long count, Activation act, Slice a, Slice b, Slice y) {
-    need("add", "a", a, count);
-    need("add", "b", b, count);
-    need("add", "y", y, count);
+    need("add", null, "a", a, count);
+    need("add", null, "b", b, count);
+    need("add", null, "y", y, count);
     addUnchecked(count, act, a, b, y);
   }
 
-  private void need(String op, String name, Slice s, long floats) {
+  /** Checks an operand; {@code op} and {@code ctx} only become text when the check fails. */
+  private void need(String opName, Object ctx, String name, Slice s, long floats) {
+    String op = opName;
+    if (s == null || !owns(s.buf()) || s.length() < floats) op = ctx == null ? opName : opName + " " + ctx;
     if (s == null) throw new IllegalArgumentException(op + ": " + name + " is null, expected " + floats + " floats");
     if (!owns(s.buf())) {
       throw new IllegalArgumentException(op + ": " + name + " is in a " + s.buf().getClass().getSimpleName()
@@ -172,8 +175,8 @@ public abstract class Kernels {
     }
   }
 
-  private void optional(String op, String name, Slice s, long floats) {
-    if (s != null) need(op, name, s, floats);
+  private void optional(String op, Object ctx, String name, Slice s, long floats) {
+    if (s != null) need(op, ctx, name, s, floats);
   }
 
   protected abstract void conv2dUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice padValues,
@@ -217,7 +220,7 @@ public abstract class Kernels {
           g + ": " + name + " is a " + buf.getClass().getSimpleName() + ", expected a buffer allocated by the "
               + describe() + " kernels");
     }
-    buf.checkRange(g + ": " + name, offset, floats);
+    buf.checkRange(name, g, offset, floats);
   }
 
   private void checkOptional(Gemm g, String name, FloatBuf buf, long offset, boolean present, long floats) {

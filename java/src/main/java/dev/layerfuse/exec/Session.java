@@ -28,6 +28,8 @@ public final class Session implements AutoCloseable {
   private final Kernels kernels;
   private final ParamLayout layout;
   private final FloatBuf params;
+  private final String[] inputNames;
+  private final Shape[] inputShapes;
   private final Map<Long, Compiled> plans = new ConcurrentHashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile boolean closed;
@@ -87,6 +89,8 @@ public final class Session implements AutoCloseable {
     this.graph = graph;
     this.kernels = kernels;
     Plan.requireSupported(graph);
+    this.inputNames = graph.inputs().keySet().toArray(new String[0]);
+    this.inputShapes = graph.inputs().values().toArray(new Shape[0]);
     this.layout = new ParamLayout(graph);
     this.params = kernels.allocate(layout.size());
     try {
@@ -129,31 +133,40 @@ public final class Session implements AutoCloseable {
 
   private Compiled compiled(Map<String, Shape> shapes) {
     long batch = checkShapes(shapes);
-    return plans.computeIfAbsent(batch, b -> new Compiled(Plan.compile(graph, shapes, layout)));
+    Compiled c = plans.get(batch);
+    return c != null ? c : plans.computeIfAbsent(batch, b -> new Compiled(Plan.compile(graph, shapes, layout)));
   }
 
   /** Validates names and shapes (only the batch dimension may differ); returns the batch size. */
   private long checkShapes(Map<String, Shape> shapes) {
     long batch = -1;
+    if (shapes.size() != inputNames.length) rejectUnknownNames(shapes);
+    for (int k = 0; k < inputNames.length; k++) {
+      String name = inputNames[k];
+      Shape got = shapes.get(name), want = inputShapes[k];
+      if (got == null) {
+        rejectUnknownNames(shapes);
+        throw new IllegalArgumentException("missing input '" + name + "' of shape " + batchless(want));
+      }
+      boolean ok = got.rank() == want.rank() && got.rank() > 0 && got.dim(0) >= 1;
+      for (int i = 1; ok && i < want.rank(); i++) ok = got.dim(i) == want.dim(i);
+      if (!ok) {
+        throw new IllegalArgumentException("input '" + name + "': expected shape " + batchless(want) + ", got " + got);
+      }
+      if (batch >= 0 && got.dim(0) != batch) {
+        throw new IllegalArgumentException("input '" + name + "': batch " + got.dim(0) + " differs from " + batch);
+      }
+      batch = got.dim(0);
+    }
+    return batch;
+  }
+
+  private void rejectUnknownNames(Map<String, Shape> shapes) {
     for (String n : shapes.keySet()) {
       if (!graph.inputs().containsKey(n)) {
         throw new IllegalArgumentException("unknown input name '" + n + "', expected one of " + graph.inputs().keySet());
       }
     }
-    for (Map.Entry<String, Shape> e : graph.inputs().entrySet()) {
-      Shape got = shapes.get(e.getKey()), want = e.getValue();
-      if (got == null) throw new IllegalArgumentException("missing input '" + e.getKey() + "' of shape " + want);
-      boolean ok = got.rank() == want.rank() && got.rank() > 0 && got.dim(0) >= 1;
-      for (int i = 1; ok && i < want.rank(); i++) ok = got.dim(i) == want.dim(i);
-      if (!ok) {
-        throw new IllegalArgumentException("input '" + e.getKey() + "': expected shape " + batchless(want) + ", got " + got);
-      }
-      if (batch >= 0 && got.dim(0) != batch) {
-        throw new IllegalArgumentException("input '" + e.getKey() + "': batch " + got.dim(0) + " differs from " + batch);
-      }
-      batch = got.dim(0);
-    }
-    return batch;
   }
 
   private static String batchless(Shape s) {
@@ -203,7 +216,8 @@ public final class Session implements AutoCloseable {
               + p.shapes().get(n) + ", got " + (a == null ? "none" : a.length));
         }
       }
-      for (String o : p.outputs()) {
+      for (int i = 0; i < p.outputs().size(); i++) {
+        String o = p.outputs().get(i);
         float[] a = outputs.get(o);
         long want = p.shapes().get(o).numel();
         if (a == null || a.length != want) {

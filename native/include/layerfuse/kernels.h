@@ -155,6 +155,32 @@ int lf_f32_act(int isa, int64_t count, const float* x, float* y, int act, float 
 int lf_f32_add_act(int isa, int64_t count, const float* a, const float* b, float* y,
                    int act, float alpha, float lo, float hi);
 
+/* --- layout and elementwise ops over up to LF_MAX_RANK dimensions --- */
+enum { LF_MAX_RANK = 6 };
+enum { LF_BIN_ADD = 0, LF_BIN_SUB = 1, LF_BIN_MUL = 2, LF_BIN_DIV = 3 };
+enum { LF_PAD_CONSTANT = 0, LF_PAD_EDGE = 1, LF_PAD_REFLECT = 2, LF_PAD_WRAP = 3 };
+
+/* Dimensions and element strides, outermost first, rank <= LF_MAX_RANK; unused entries are
+ * dims 1 / strides 0. Passed by value for the same reason as LF_GEOM_PARAMS. */
+#define LF_DIMS_PARAMS(p) int64_t p##0, int64_t p##1, int64_t p##2, int64_t p##3, int64_t p##4, int64_t p##5
+
+/* y[i] = act(a[i·sa] op b[i·sb]) over the output dims (numpy broadcasting: stride 0 repeats). */
+int lf_f32_binary(int isa, int op, LF_DIMS_PARAMS(d), LF_DIMS_PARAMS(sa), LF_DIMS_PARAMS(sb),
+                  const float* a, const float* b, float* y, int act, float alpha, float lo, float hi);
+
+/* y[i·sy] = x[i·sx] over dims: transposes, broadcasts, concatenation into a slice of y. */
+int lf_f32_strided_copy(LF_DIMS_PARAMS(d), LF_DIMS_PARAMS(sx), LF_DIMS_PARAMS(sy), const float* x, float* y);
+
+/* Softmax (or log-softmax) over the middle axis of [outer, n, inner]. */
+int lf_f32_softmax(int isa, int64_t outer, int64_t n, int64_t inner, int log, const float* x, float* y);
+
+/* y = pad(x): input dims d, per-axis pads before/after; modes LF_PAD_*. Output contiguous. */
+int lf_f32_pad(LF_DIMS_PARAMS(d), LF_DIMS_PARAMS(before), LF_DIMS_PARAMS(after), int mode, float value,
+               const float* x, float* y);
+
+/* y[p] = max of x[p*hw .. p*hw + hw). */
+int lf_f32_global_max_pool(int isa, int64_t planes, int64_t hw, const float* x, float* y);
+
 /*
  * The same four geometry-taking kernels with the geometry passed by value (LF_GEOM_PARAMS),
  * for the JNI binding: an array argument would make the JVM copy it on every call.

@@ -160,6 +160,70 @@ public abstract class Kernels {
     addUnchecked(count, act, a, b, y);
   }
 
+  /** Binary elementwise kinds; the value is the C ABI's {@code LF_BIN_*}. */
+  public enum BinaryKind { ADD, SUB, MUL, DIV }
+
+  /** Padding modes; the value is the C ABI's {@code LF_PAD_*}. */
+  public enum PadMode { CONSTANT, EDGE, REFLECT, WRAP }
+
+  /** {@code y = act(a op b)} over {@code s}'s dims; a and b read with their (broadcast) strides, y contiguous. */
+  public final void binary(BinaryKind kind, Activation act, Strided s, Slice a, Slice b, Slice y) {
+    need("binary", s, "a", a, s.span(0));
+    need("binary", s, "b", b, s.span(1));
+    need("binary", s, "y", y, s.count());
+    binaryUnchecked(kind, act, s, a, b, y);
+  }
+
+  /** {@code y[i·sy] = x[i·sx]} ({@link Strided#copy}): transposes, broadcasts, concatenation. */
+  public final void stridedCopy(Strided s, Slice x, Slice y) {
+    need("strided_copy", s, "x", x, s.span(0));
+    need("strided_copy", s, "y", y, s.span(1));
+    stridedCopyUnchecked(s, x, y);
+  }
+
+  /** Softmax or log-softmax over the middle axis of [outer, n, inner]. */
+  public final void softmax(long outer, long n, long inner, boolean log, Slice x, Slice y) {
+    if (outer < 0 || n < 1 || inner < 0) throw new IllegalArgumentException("softmax: bad sizes " + outer + "x" + n + "x" + inner);
+    need("softmax", null, "x", x, outer * n * inner);
+    need("softmax", null, "y", y, outer * n * inner);
+    softmaxUnchecked(outer, n, inner, log, x, y);
+  }
+
+  /**
+   * Pads {@code x} of {@code s}'s dims (its a-strides unused) by {@code before}/{@code after}
+   * (padded to MAX_RANK like the dims) into contiguous {@code y}.
+   */
+  public final void pad(Strided s, long[] before, long[] after, PadMode mode, float value, Slice x, Slice y) {
+    long out = 1;
+    for (int i = 0; i < Strided.MAX_RANK; i++) {
+      long d = s.dimsArray()[i], o = d + before[i] + after[i];
+      if (o < 0) throw new IllegalArgumentException("pad: axis " + i + " would have " + o + " elements");
+      if (mode != PadMode.CONSTANT && d == 0 && o > 0) throw new IllegalArgumentException("pad: " + mode + " of an empty axis");
+      out *= o;
+    }
+    need("pad", s, "x", x, s.count());
+    need("pad", s, "y", y, out);
+    padUnchecked(s, before, after, mode, value, x, y);
+  }
+
+  /** {@code y[p] = max(x[p·hw .. (p+1)·hw))}. */
+  public final void globalMaxPool(long planes, long hw, Slice x, Slice y) {
+    if (planes < 0 || hw < 1) throw new IllegalArgumentException("global_max_pool: planes " + planes + ", hw " + hw);
+    need("global_max_pool", null, "x", x, planes * hw);
+    need("global_max_pool", null, "y", y, planes);
+    globalMaxPoolUnchecked(planes, hw, x, y);
+  }
+
+  protected abstract void binaryUnchecked(BinaryKind kind, Activation act, Strided s, Slice a, Slice b, Slice y);
+
+  protected abstract void stridedCopyUnchecked(Strided s, Slice x, Slice y);
+
+  protected abstract void softmaxUnchecked(long outer, long n, long inner, boolean log, Slice x, Slice y);
+
+  protected abstract void padUnchecked(Strided s, long[] before, long[] after, PadMode mode, float value, Slice x, Slice y);
+
+  protected abstract void globalMaxPoolUnchecked(long planes, long hw, Slice x, Slice y);
+
   /** Checks an operand; {@code op} and {@code ctx} only become text when the check fails. */
   private void need(String opName, Object ctx, String name, Slice s, long floats) {
     String op = opName;

@@ -94,7 +94,11 @@ public final class Plan {
       else if (!(n.op() instanceof ConvOp || n.op() instanceof ConvTransposeOp || n.op() instanceof LinearOp
           || n.op() instanceof BatchNormOp || n.op() instanceof ScaleShiftOp || n.op() instanceof ActivationOp
           || n.op() instanceof PoolOp || n.op() instanceof GlobalAvgPoolOp || n.op() instanceof AddOp
-          || n.op() instanceof ChannelConstantOp || n.op() instanceof FlattenOp || n.op() instanceof PassThroughOp)) {
+          || n.op() instanceof ChannelConstantOp || n.op() instanceof FlattenOp || n.op() instanceof PassThroughOp
+          || n.op() instanceof dev.layerfuse.graph.BinaryOp || n.op() instanceof dev.layerfuse.graph.SoftmaxOp
+          || n.op() instanceof dev.layerfuse.graph.ConcatOp || n.op() instanceof dev.layerfuse.graph.TransposeOp
+          || n.op() instanceof dev.layerfuse.graph.PadOp || n.op() instanceof dev.layerfuse.graph.ReshapeOp
+          || n.op() instanceof dev.layerfuse.graph.MatMulOp || n.op() instanceof dev.layerfuse.graph.GlobalMaxPoolOp)) {
         why = n.kind();
       }
       if (why != null) out.putIfAbsent(why, n.name());
@@ -120,7 +124,7 @@ public final class Plan {
     Map<String, String> root = new HashMap<>();
     for (String in : g.inputs().keySet()) root.put(in, in);
     for (Node n : g.nodes()) {
-      boolean view = n.op() instanceof FlattenOp || n.op() instanceof PassThroughOp;
+      boolean view = isView(n);
       root.put(n.output(), view ? root.get(n.inputs().get(0)) : n.output());
     }
     // Lifetimes of roots: [first write, last read]; inputs are written before step 0, outputs read after the end.
@@ -146,13 +150,18 @@ public final class Plan {
     List<Step> steps = new ArrayList<>();
     long scratch = 1;
     for (Node n : nodes) {
-      if (n.op() instanceof FlattenOp || n.op() instanceof PassThroughOp) continue;
+      if (isView(n)) continue;
       Step s = Steps.of(n, shapes, offsets, params);
       steps.add(s);
       scratch = Math.max(scratch, Steps.scratch(n, shapes));
     }
     return new Plan(Collections.unmodifiableMap(shapes), Collections.unmodifiableMap(offsets), List.copyOf(steps),
         Math.max(arena, 1), scratch, List.copyOf(g.inputs().keySet()), g.outputs());
+  }
+
+  /** Flatten, Reshape, Identity and Dropout share their input's memory. */
+  static boolean isView(Node n) {
+    return n.op() instanceof FlattenOp || n.op() instanceof PassThroughOp || n.op() instanceof dev.layerfuse.graph.ReshapeOp;
   }
 
   /** First-fit placement of each value over the arena, reusing memory of values already dead. */

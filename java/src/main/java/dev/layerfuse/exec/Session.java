@@ -30,7 +30,8 @@ public final class Session implements AutoCloseable {
   private final FloatBuf params;
   private final String[] inputNames;
   private final Shape[] inputShapes;
-  private final Map<Long, Compiled> plans = new ConcurrentHashMap<>();
+  /** Plans by the inputs' leading dims: a Long for one input, a list for several. */
+  private final Map<Object, Compiled> plans = new ConcurrentHashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile boolean closed;
 
@@ -132,14 +133,18 @@ public final class Session implements AutoCloseable {
   }
 
   private Compiled compiled(Map<String, Shape> shapes) {
-    long batch = checkShapes(shapes);
-    Compiled c = plans.get(batch);
-    return c != null ? c : plans.computeIfAbsent(batch, b -> new Compiled(Plan.compile(graph, shapes, layout)));
+    Object key = checkShapes(shapes);
+    Compiled c = plans.get(key);
+    return c != null ? c : plans.computeIfAbsent(key, b -> new Compiled(Plan.compile(graph, shapes, layout)));
   }
 
-  /** Validates names and shapes (only the batch dimension may differ); returns the batch size. */
-  private long checkShapes(Map<String, Shape> shapes) {
-    long batch = -1;
+  /**
+   * Validates names and shapes (only each input's leading dimension may differ from the declared
+   * one); returns the plan key.
+   */
+  private Object checkShapes(Map<String, Shape> shapes) {
+    long[] lead = inputNames.length == 1 ? null : new long[inputNames.length];
+    long single = -1;
     if (shapes.size() != inputNames.length) rejectUnknownNames(shapes);
     for (int k = 0; k < inputNames.length; k++) {
       String name = inputNames[k];
@@ -148,17 +153,16 @@ public final class Session implements AutoCloseable {
         rejectUnknownNames(shapes);
         throw new IllegalArgumentException("missing input '" + name + "' of shape " + batchless(want));
       }
-      boolean ok = got.rank() == want.rank() && got.rank() > 0 && got.dim(0) >= 1;
+      boolean ok = got.rank() == want.rank() && (got.rank() == 0 || got.dim(0) >= 1);
       for (int i = 1; ok && i < want.rank(); i++) ok = got.dim(i) == want.dim(i);
       if (!ok) {
         throw new IllegalArgumentException("input '" + name + "': expected shape " + batchless(want) + ", got " + got);
       }
-      if (batch >= 0 && got.dim(0) != batch) {
-        throw new IllegalArgumentException("input '" + name + "': batch " + got.dim(0) + " differs from " + batch);
-      }
-      batch = got.dim(0);
+      long d0 = got.rank() == 0 ? 1 : got.dim(0);
+      if (lead == null) single = d0;
+      else lead[k] = d0;
     }
-    return batch;
+    return lead == null ? (Object) single : java.util.Arrays.stream(lead).boxed().toList();
   }
 
   private void rejectUnknownNames(Map<String, Shape> shapes) {
@@ -170,6 +174,7 @@ public final class Session implements AutoCloseable {
   }
 
   private static String batchless(Shape s) {
+    if (s.rank() == 0) return "[]";
     StringBuilder sb = new StringBuilder("[N");
     for (int i = 1; i < s.rank(); i++) sb.append(", ").append(s.dim(i));
     return sb.append(']').toString();

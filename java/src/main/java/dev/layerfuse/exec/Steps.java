@@ -1,6 +1,13 @@
 package dev.layerfuse.exec;
 
 import dev.layerfuse.graph.ActivationOp;
+import dev.layerfuse.graph.BinaryOp;
+import dev.layerfuse.graph.ConcatOp;
+import dev.layerfuse.graph.GlobalMaxPoolOp;
+import dev.layerfuse.graph.MatMulOp;
+import dev.layerfuse.graph.PadOp;
+import dev.layerfuse.graph.SoftmaxOp;
+import dev.layerfuse.graph.TransposeOp;
 import dev.layerfuse.graph.AddOp;
 import dev.layerfuse.graph.BatchNormOp;
 import dev.layerfuse.graph.ChannelConstantOp;
@@ -153,6 +160,128 @@ final class Steps {
         Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
           Slice sx = sl(a, x, xn), sb = sl(a, r, yn), sy = sl(a, y, yn);
           return () -> k.add(yn, Activation.none(), sx, sb, sy);
+        }
+      };
+    }
+    if (n.op() instanceof BinaryOp) {
+      Shape bs = shapes.get(n.inputs().get(1));
+      Strided st = BinaryOp.strided(xs, bs, ys);
+      Kernels.BinaryKind kind = ((BinaryOp) n.op()).type();
+      long an = xs.numel(), bn = bs.numel();
+      return new Plan.Step(n, "binary " + kind + " " + ys) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sa = sl(a, x, an), sb = sl(a, r, bn), sy = sl(a, y, yn);
+          return () -> k.binary(kind, Activation.none(), st, sa, sb, sy);
+        }
+      };
+    }
+    if (n.op() instanceof SoftmaxOp sm) {
+      long[] d = sm.split(xs);
+      return new Plan.Step(n, sm.kind().toLowerCase(java.util.Locale.ROOT) + " [" + d[0] + "x" + d[1] + "x" + d[2] + "]") {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sy = sl(a, y, yn);
+          return () -> k.softmax(d[0], d[1], d[2], sm.log(), sx, sy);
+        }
+      };
+    }
+    if (n.op() instanceof TransposeOp t) {
+      Strided st = t.strided(xs, ys);
+      return new Plan.Step(n, "transpose " + ys) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sy = sl(a, y, yn);
+          return () -> k.stridedCopy(st, sx, sy);
+        }
+      };
+    }
+    if (n.op() instanceof ConcatOp cc) {
+      int axis = xs.axis(cc.axis());
+      long outer = 1, inner = 1;
+      for (int i = 0; i < axis; i++) outer *= ys.dim(i);
+      for (int i = axis + 1; i < ys.rank(); i++) inner *= ys.dim(i);
+      long total = ys.dim(axis);
+      int m = n.inputs().size();
+      Strided[] parts = new Strided[m];
+      long[] src = new long[m], len = new long[m], dst = new long[m];
+      long col = 0;
+      for (int i = 0; i < m; i++) {
+        Shape s = shapes.get(n.inputs().get(i));
+        long cols = s.dim(axis) * inner;
+        parts[i] = Strided.copy(new long[] {outer, cols}, new long[] {cols, 1}, new long[] {total * inner, 1});
+        src[i] = at.get(n.inputs().get(i));
+        len[i] = s.numel();
+        dst[i] = col;
+        col += cols;
+      }
+      return new Plan.Step(n, "concat x" + m + " " + ys) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice[] in = new Slice[m], out = new Slice[m];
+          for (int i = 0; i < m; i++) {
+            in[i] = sl(a, src[i], len[i]);
+            out[i] = sl(a, y + dst[i], yn - dst[i]);
+          }
+          return () -> {
+            for (int i = 0; i < m; i++) k.stridedCopy(parts[i], in[i], out[i]);
+          };
+        }
+      };
+    }
+    if (n.op() instanceof PadOp pd) {
+      Strided st = Strided.copy(xs.dims(), Strided.contiguous(xs.dims()), null);
+      long[][] pads = pd.kernelPads();
+      return new Plan.Step(n, "pad " + pd.mode() + " " + ys) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sy = sl(a, y, yn);
+          return () -> k.pad(st, pads[0], pads[1], pd.mode(), pd.value(), sx, sy);
+        }
+      };
+    }
+    if (n.op() instanceof GlobalMaxPoolOp) {
+      long planes = xs.dim(0) * xs.dim(1), hw = xn / Math.max(1, planes);
+      return new Plan.Step(n, "global_max_pool [" + planes + "x" + hw + "]") {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x, xn), sy = sl(a, y, yn);
+          return () -> k.globalMaxPool(planes, hw, sx, sy);
+        }
+      };
+    }
+    if (n.op() instanceof MatMulOp mm) {
+      Shape bs = mm.weight() != null ? mm.weight().shape() : shapes.get(n.inputs().get(1));
+      MatMulOp.Dims d = MatMulOp.dims(n.name(), xs, bs);
+      long batches = 1;
+      for (long v : d.batch()) batches *= v;
+      long[] aOff = new long[(int) batches], bOff = new long[(int) batches];
+      long[] outBatch = d.batch();
+      long[] aBatch = java.util.Arrays.copyOf(xs.dims(), Math.max(0, xs.rank() - 2));
+      long[] bBatch = java.util.Arrays.copyOf(bs.dims(), Math.max(0, bs.rank() - 2));
+      if (d.aVector()) aBatch = new long[0];
+      if (d.bVector()) bBatch = new long[0];
+      long[] sa = Strided.broadcastStrides(aBatch, outBatch), sb = Strided.broadcastStrides(bBatch, outBatch);
+      int[] idx = new int[outBatch.length];
+      for (int i = 0; i < batches; i++) {
+        long oa = 0, ob = 0;
+        for (int j = 0; j < idx.length; j++) {
+          oa += idx[j] * sa[j];
+          ob += idx[j] * sb[j];
+        }
+        aOff[i] = oa * d.m() * d.k();
+        bOff[i] = ob * d.k() * d.n();
+        for (int j = idx.length - 1; j >= 0; j--) {
+          if (++idx[j] < outBatch[j]) break;
+          idx[j] = 0;
+        }
+      }
+      Gemm g = Gemm.of(d.m(), d.n(), d.k()).build();
+      long w = mm.weight() != null ? p.offset(mm.weight()) : -1;
+      long mn = d.m() * d.n();
+      return new Plan.Step(n, "matmul x" + batches + " " + g) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          FloatBuf bBuf = w >= 0 ? pr : a;
+          long bBase = w >= 0 ? w : r;
+          return () -> {
+            for (int i = 0; i < aOff.length; i++) {
+              k.gemm(g, a, x + aOff[i], bBuf, bBase + bOff[i], null, 0, null, 0, a, y + i * mn);
+            }
+          };
         }
       };
     }

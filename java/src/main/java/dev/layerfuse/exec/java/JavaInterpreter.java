@@ -5,7 +5,16 @@ import dev.layerfuse.exec.BiasMode;
 import dev.layerfuse.exec.ConvGeometry;
 import dev.layerfuse.exec.Kernels;
 import dev.layerfuse.exec.Gemm;
+import dev.layerfuse.exec.Strided;
 import dev.layerfuse.graph.ActivationOp;
+import dev.layerfuse.graph.BinaryOp;
+import dev.layerfuse.graph.ConcatOp;
+import dev.layerfuse.graph.GlobalMaxPoolOp;
+import dev.layerfuse.graph.MatMulOp;
+import dev.layerfuse.graph.PadOp;
+import dev.layerfuse.graph.ReshapeOp;
+import dev.layerfuse.graph.SoftmaxOp;
+import dev.layerfuse.graph.TransposeOp;
 import dev.layerfuse.graph.AddOp;
 import dev.layerfuse.graph.BatchNormOp;
 import dev.layerfuse.graph.ChannelConstantOp;
@@ -55,7 +64,9 @@ public final class JavaInterpreter {
     for (Node node : graph.nodes()) {
       float[][] in = new float[node.inputs().size()][];
       for (int i = 0; i < in.length; i++) in[i] = values.get(node.inputs().get(i));
-      values.put(node.output(), execute(node, in, shapes.get(node.inputs().get(0)), shapes.get(node.output())));
+      Shape[] inShapesArr = new Shape[in.length];
+      for (int i = 0; i < in.length; i++) inShapesArr[i] = shapes.get(node.inputs().get(i));
+      values.put(node.output(), execute(node, in, inShapesArr, shapes.get(node.output())));
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (String o : graph.outputs()) out.put(o, Tensor.of(shapes.get(o), values.get(o)));
@@ -66,17 +77,20 @@ public final class JavaInterpreter {
   static Tensor execute(Node node, Tensor[] in, Shape outShape) {
     float[][] arrays = new float[in.length][];
     for (int i = 0; i < in.length; i++) arrays[i] = in[i].toArray();
-    return Tensor.wrap(outShape, execute(node, arrays, in[0].shape(), outShape));
+    Shape[] inShapes = new Shape[in.length];
+    for (int i = 0; i < in.length; i++) inShapes[i] = in[i].shape();
+    return Tensor.wrap(outShape, execute(node, arrays, inShapes, outShape));
   }
 
   /**
    * Runs one node; {@code in} arrays are read, never written (pass-through ops return their
    * input array itself, so values must be treated as immutable).
    */
-  static float[] execute(Node node, float[][] in, Shape xs, Shape outShape) {
+  static float[] execute(Node node, float[][] in, Shape[] inShapes, Shape outShape) {
     Op op = node.op();
+    Shape xs = inShapes[0];
     float[] x = in[0];
-    if (op instanceof FlattenOp || op instanceof PassThroughOp) return x;
+    if (op instanceof FlattenOp || op instanceof PassThroughOp || op instanceof ReshapeOp) return x;
     float[] y = new float[(int) outShape.numel()];
     if (op instanceof ConvOp c) {
       ConvGeometry g = ConvGeometry.of(xs.dim(0), xs.dim(1), xs.dim(2), xs.dim(3), c.outChannels(), c.kernelH(),
@@ -120,6 +134,57 @@ public final class JavaInterpreter {
       for (int i = 0; i < y.length; i++) {
         float c = k.at(inner == 0 ? 0 : (i / inner) % channels);
         y[i] = k.type() == ChannelConstantOp.Type.MUL ? x[i] * c : x[i] + c;
+      }
+    } else if (op instanceof BinaryOp b) {
+      Shape bs = inShapes[1];
+      JavaTensorOps.binary(b.type(), Activation.none(), BinaryOp.strided(xs, bs, outShape), x, 0, in[1], 0, y, 0);
+    } else if (op instanceof SoftmaxOp sm) {
+      long[] d = sm.split(xs);
+      JavaTensorOps.softmax((int) d[0], (int) d[1], (int) d[2], sm.log(), x, 0, y, 0);
+    } else if (op instanceof TransposeOp t) {
+      JavaTensorOps.stridedCopy(t.strided(xs, outShape), x, 0, y, 0);
+    } else if (op instanceof PadOp pd) {
+      long[][] pads = pd.kernelPads();
+      JavaTensorOps.pad(Strided.copy(xs.dims(), Strided.contiguous(xs.dims()), null), pads[0], pads[1], pd.mode(),
+          pd.value(), x, 0, y, 0);
+    } else if (op instanceof GlobalMaxPoolOp) {
+      int planes = (int) (xs.dim(0) * xs.dim(1));
+      JavaTensorOps.globalMax(x, 0, planes, (int) (xs.numel() / Math.max(1, planes)), y, 0);
+    } else if (op instanceof ConcatOp cc) {
+      int axis = xs.axis(cc.axis());
+      long outer = 1, inner = 1;
+      for (int i = 0; i < axis; i++) outer *= outShape.dim(i);
+      for (int i = axis + 1; i < outShape.rank(); i++) inner *= outShape.dim(i);
+      long col = 0;
+      for (int k = 0; k < in.length; k++) {
+        long cols = inShapes[k].dim(axis) * inner;
+        JavaTensorOps.stridedCopy(Strided.copy(new long[] {outer, cols}, new long[] {cols, 1},
+            new long[] {outShape.dim(axis) * inner, 1}), in[k], 0, y, (int) col);
+        col += cols;
+      }
+    } else if (op instanceof MatMulOp mm) {
+      Shape bs = mm.weight() != null ? mm.weight().shape() : inShapes[1];
+      float[] b = mm.weight() != null ? arr(mm.weight()) : in[1];
+      MatMulOp.Dims d = MatMulOp.dims(node.name(), xs, bs);
+      long[] ob = d.batch();
+      long[] sa = Strided.broadcastStrides(d.aVector() ? new long[0] : java.util.Arrays.copyOf(xs.dims(), xs.rank() - 2), ob);
+      long[] sb = Strided.broadcastStrides(d.bVector() ? new long[0] : java.util.Arrays.copyOf(bs.dims(), bs.rank() - 2), ob);
+      Gemm g = Gemm.of(d.m(), d.n(), d.k()).build();
+      long batches = 1;
+      for (long v : ob) batches *= v;
+      int[] idx = new int[ob.length];
+      for (int i = 0; i < batches; i++) {
+        long oa = 0, obb = 0;
+        for (int j = 0; j < idx.length; j++) {
+          oa += idx[j] * sa[j];
+          obb += idx[j] * sb[j];
+        }
+        JavaGemm.gemm(g, x, (int) (oa * d.m() * d.k()), b, (int) (obb * d.k() * d.n()), null, 0, null, 0, y,
+            (int) (i * d.m() * d.n()));
+        for (int j = idx.length - 1; j >= 0; j--) {
+          if (++idx[j] < ob[j]) break;
+          idx[j] = 0;
+        }
       }
     } else {
       throw new UnsupportedOperationException(node.name() + ": the Java interpreter has no kernel for " + op.kind());

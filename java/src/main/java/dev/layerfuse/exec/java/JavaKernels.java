@@ -4,6 +4,7 @@ import dev.layerfuse.exec.Activation;
 import dev.layerfuse.exec.Backend;
 import dev.layerfuse.exec.ConvGeometry;
 import dev.layerfuse.exec.Slice;
+import dev.layerfuse.exec.Strided;
 import dev.layerfuse.exec.FloatBuf;
 import dev.layerfuse.exec.Gemm;
 import dev.layerfuse.exec.Isa;
@@ -119,6 +120,31 @@ public final class JavaKernels extends Kernels {
     int ao = off(a), bo = off(b), yo = off(y), n = (int) count;
     for (int i = 0; i < n; i++) ya[yo + i] = aa[ao + i] + ba[bo + i];
     JavaEpilogue.activate(act, ya, yo, n);
+  }
+
+  @Override
+  protected void binaryUnchecked(BinaryKind kind, Activation act, Strided s, Slice a, Slice b, Slice y) {
+    JavaTensorOps.binary(kind, act, s, arr(a), off(a), arr(b), off(b), arr(y), off(y));
+  }
+
+  @Override
+  protected void stridedCopyUnchecked(Strided s, Slice x, Slice y) {
+    JavaTensorOps.stridedCopy(s, arr(x), off(x), arr(y), off(y));
+  }
+
+  @Override
+  protected void softmaxUnchecked(long outer, long n, long inner, boolean log, Slice x, Slice y) {
+    JavaTensorOps.softmax((int) outer, (int) n, (int) inner, log, arr(x), off(x), arr(y), off(y));
+  }
+
+  @Override
+  protected void padUnchecked(Strided s, long[] before, long[] after, PadMode mode, float value, Slice x, Slice y) {
+    JavaTensorOps.pad(s, before, after, mode, value, arr(x), off(x), arr(y), off(y));
+  }
+
+  @Override
+  protected void globalMaxPoolUnchecked(long planes, long hw, Slice x, Slice y) {
+    JavaTensorOps.globalMax(arr(x), off(x), (int) planes, (int) hw, arr(y), off(y));
   }
 
   @Override

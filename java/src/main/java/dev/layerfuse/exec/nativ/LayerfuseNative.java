@@ -104,4 +104,25 @@ public final class LayerfuseNative {
 
   public static native int lf_f32_add_act(int isa, @Cast("int64_t") long count, @Cast("const float*") long a,
       @Cast("const float*") long b, @Cast("float*") long y, int act, float alpha, float lo, float hi);
+
+  public static native int lf_f32_binary(int isa, int op, @Cast("int64_t") long d0, @Cast("int64_t") long d1, @Cast("int64_t") long d2, @Cast("int64_t") long d3, @Cast("int64_t") long d4, @Cast("int64_t") long d5,
+      @Cast("int64_t") long sa0, @Cast("int64_t") long sa1, @Cast("int64_t") long sa2, @Cast("int64_t") long sa3, @Cast("int64_t") long sa4, @Cast("int64_t") long sa5,
+      @Cast("int64_t") long sb0, @Cast("int64_t") long sb1, @Cast("int64_t") long sb2, @Cast("int64_t") long sb3, @Cast("int64_t") long sb4, @Cast("int64_t") long sb5,
+      @Cast("const float*") long a, @Cast("const float*") long b, @Cast("float*") long y,
+      int act, float alpha, float lo, float hi);
+
+  public static native int lf_f32_strided_copy(@Cast("int64_t") long d0, @Cast("int64_t") long d1, @Cast("int64_t") long d2, @Cast("int64_t") long d3, @Cast("int64_t") long d4, @Cast("int64_t") long d5,
+      @Cast("int64_t") long sx0, @Cast("int64_t") long sx1, @Cast("int64_t") long sx2, @Cast("int64_t") long sx3, @Cast("int64_t") long sx4, @Cast("int64_t") long sx5,
+      @Cast("int64_t") long sy0, @Cast("int64_t") long sy1, @Cast("int64_t") long sy2, @Cast("int64_t") long sy3, @Cast("int64_t") long sy4, @Cast("int64_t") long sy5, @Cast("const float*") long x, @Cast("float*") long y);
+
+  public static native int lf_f32_softmax(int isa, @Cast("int64_t") long outer, @Cast("int64_t") long n,
+      @Cast("int64_t") long inner, int log, @Cast("const float*") long x, @Cast("float*") long y);
+
+  public static native int lf_f32_pad(@Cast("int64_t") long d0, @Cast("int64_t") long d1, @Cast("int64_t") long d2, @Cast("int64_t") long d3, @Cast("int64_t") long d4, @Cast("int64_t") long d5,
+      @Cast("int64_t") long before0, @Cast("int64_t") long before1, @Cast("int64_t") long before2, @Cast("int64_t") long before3, @Cast("int64_t") long before4, @Cast("int64_t") long before5,
+      @Cast("int64_t") long after0, @Cast("int64_t") long after1, @Cast("int64_t") long after2, @Cast("int64_t") long after3, @Cast("int64_t") long after4, @Cast("int64_t") long after5, int mode, float value,
+      @Cast("const float*") long x, @Cast("float*") long y);
+
+  public static native int lf_f32_global_max_pool(int isa, @Cast("int64_t") long planes, @Cast("int64_t") long hw,
+      @Cast("const float*") long x, @Cast("float*") long y);
 }

@@ -4,6 +4,7 @@ import dev.layerfuse.exec.Activation;
 import dev.layerfuse.exec.Backend;
 import dev.layerfuse.exec.ConvGeometry;
 import dev.layerfuse.exec.Slice;
+import dev.layerfuse.exec.Strided;
 import dev.layerfuse.exec.FloatBuf;
 import dev.layerfuse.exec.Gemm;
 import dev.layerfuse.exec.Isa;
@@ -138,6 +139,38 @@ public final class NativeKernels extends Kernels {
   protected void addUnchecked(long count, Activation act, Slice a, Slice b, Slice y) {
     check("lf_f32_add_act", null, LayerfuseNative.lf_f32_add_act(isa.code(), count, addr(a), addr(b), addr(y),
         act.kind().code(), act.alpha(), act.lo(), act.hi()));
+  }
+
+  @Override
+  protected void binaryUnchecked(BinaryKind kind, Activation act, Strided s, Slice a, Slice b, Slice y) {
+    long[] d = s.dimsArray(), p = s.stridesA(), q = s.stridesB();
+    check("lf_f32_binary", s, LayerfuseNative.lf_f32_binary(isa.code(), kind.ordinal(), d[0], d[1], d[2], d[3], d[4], d[5],
+        p[0], p[1], p[2], p[3], p[4], p[5], q[0], q[1], q[2], q[3], q[4], q[5], addr(a), addr(b), addr(y),
+        act.kind().code(), act.alpha(), act.lo(), act.hi()));
+  }
+
+  @Override
+  protected void stridedCopyUnchecked(Strided s, Slice x, Slice y) {
+    long[] d = s.dimsArray(), p = s.stridesA(), q = s.stridesB();
+    check("lf_f32_strided_copy", s, LayerfuseNative.lf_f32_strided_copy(d[0], d[1], d[2], d[3], d[4], d[5],
+        p[0], p[1], p[2], p[3], p[4], p[5], q[0], q[1], q[2], q[3], q[4], q[5], addr(x), addr(y)));
+  }
+
+  @Override
+  protected void softmaxUnchecked(long outer, long n, long inner, boolean log, Slice x, Slice y) {
+    check("lf_f32_softmax", null, LayerfuseNative.lf_f32_softmax(isa.code(), outer, n, inner, log ? 1 : 0, addr(x), addr(y)));
+  }
+
+  @Override
+  protected void padUnchecked(Strided s, long[] b, long[] a, PadMode mode, float value, Slice x, Slice y) {
+    long[] d = s.dimsArray();
+    check("lf_f32_pad", s, LayerfuseNative.lf_f32_pad(d[0], d[1], d[2], d[3], d[4], d[5], b[0], b[1], b[2], b[3], b[4],
+        b[5], a[0], a[1], a[2], a[3], a[4], a[5], mode.ordinal(), value, addr(x), addr(y)));
+  }
+
+  @Override
+  protected void globalMaxPoolUnchecked(long planes, long hw, Slice x, Slice y) {
+    check("lf_f32_global_max_pool", null, LayerfuseNative.lf_f32_global_max_pool(isa.code(), planes, hw, addr(x), addr(y)));
   }
 
   @Override

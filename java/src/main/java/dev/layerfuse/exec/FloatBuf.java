@@ -38,6 +38,28 @@ public abstract class FloatBuf implements AutoCloseable {
     put(offset, src, 0, src.length);
   }
 
+  /**
+   * Copies {@code src}'s remaining floats (heap or direct; its position is not changed) into this
+   * buffer at {@code offset}.
+   */
+  public final void put(long offset, java.nio.FloatBuffer src) {
+    if (src == null) throw new IllegalArgumentException("put: buffer is null");
+    checkRange("put", offset, src.remaining());
+    doPut(offset, src);
+  }
+
+  /** Copies floats at {@code offset} into {@code dst}'s remaining space (its position is not changed). */
+  public final void get(long offset, java.nio.FloatBuffer dst) {
+    if (dst == null) throw new IllegalArgumentException("get: buffer is null");
+    if (dst.isReadOnly()) throw new IllegalArgumentException("get: the destination buffer is read-only");
+    checkRange("get", offset, dst.remaining());
+    doGet(offset, dst);
+  }
+
+  protected abstract void doPut(long offset, java.nio.FloatBuffer src);
+
+  protected abstract void doGet(long offset, java.nio.FloatBuffer dst);
+
   /** Copies {@code length} floats at {@code offset} into {@code dst[dstOffset..]}. */
   public final void get(long offset, float[] dst, int dstOffset, int length) {
     checkArray("get", offset, dst, dstOffset, length);

@@ -203,10 +203,50 @@ public final class Session implements AutoCloseable {
   }
 
   /**
+   * Runs with caller-owned buffers, heap or direct (off-heap): {@code inputs} hold exactly each
+   * input's element count between position and limit; {@code outputs} have exactly each output's
+   * count remaining and receive the results. Positions are not changed; nothing is retained, and
+   * nothing is allocated in steady state.
+   */
+  public void runBuffers(Map<String, Shape> inputShapes, Map<String, java.nio.FloatBuffer> inputs,
+                         Map<String, java.nio.FloatBuffer> outputs) {
+    runWith(inputShapes, inputs, outputs, Io.BUFFERS);
+  }
+
+  /**
    * Runs with caller-owned arrays: {@code inputs} are read, {@code outputs} (one array of the
    * exact size per graph output) are written. Allocates nothing in steady state.
    */
   public void run(Map<String, Shape> inputShapes, Map<String, float[]> inputs, Map<String, float[]> outputs) {
+    runWith(inputShapes, inputs, outputs, Io.ARRAYS);
+  }
+
+  /** How caller-owned inputs and outputs of one kind are measured and copied (stateless singletons). */
+  private interface Io<T> {
+    long length(T t);
+
+    boolean writable(T t);
+
+    void copyIn(FloatBuf buf, long offset, T t);
+
+    void copyOut(FloatBuf buf, long offset, T t);
+
+    Io<float[]> ARRAYS = new Io<>() {
+      public long length(float[] a) { return a.length; }
+      public boolean writable(float[] a) { return true; }
+      public void copyIn(FloatBuf b, long off, float[] a) { b.put(off, a); }
+      public void copyOut(FloatBuf b, long off, float[] a) { b.get(off, a); }
+    };
+
+    Io<java.nio.FloatBuffer> BUFFERS = new Io<>() {
+      public long length(java.nio.FloatBuffer f) { return f.remaining(); }
+      public boolean writable(java.nio.FloatBuffer f) { return !f.isReadOnly(); }
+      public void copyIn(FloatBuf b, long off, java.nio.FloatBuffer f) { b.put(off, f); }
+      public void copyOut(FloatBuf b, long off, java.nio.FloatBuffer f) { b.get(off, f); }
+    };
+  }
+
+  private <T> void runWith(Map<String, Shape> inputShapes, Map<String, T> inputs, Map<String, T> outputs, Io<T> io) {
     lock.readLock().lock();
     try {
       ensureOpen();
@@ -214,27 +254,27 @@ public final class Session implements AutoCloseable {
       Plan p = c.plan;
       for (int i = 0; i < p.inputs().size(); i++) {
         String n = p.inputs().get(i);
-        float[] a = inputs.get(n);
+        T a = inputs.get(n);
         long want = p.shapes().get(n).numel();
-        if (a == null || a.length != want) {
+        if (a == null || io.length(a) != want) {
           throw new IllegalArgumentException("input '" + n + "': expected " + want + " floats for shape "
-              + p.shapes().get(n) + ", got " + (a == null ? "none" : a.length));
+              + p.shapes().get(n) + ", got " + (a == null ? "none" : io.length(a)));
         }
       }
       for (int i = 0; i < p.outputs().size(); i++) {
         String o = p.outputs().get(i);
-        float[] a = outputs.get(o);
+        T a = outputs.get(o);
         long want = p.shapes().get(o).numel();
-        if (a == null || a.length != want) {
-          throw new IllegalArgumentException("output '" + o + "': expected an array of " + want + " floats for shape "
-              + p.shapes().get(o) + ", got " + (a == null ? "none" : a.length));
+        if (a == null || io.length(a) != want || !io.writable(a)) {
+          throw new IllegalArgumentException("output '" + o + "': expected a writable array or buffer of " + want
+              + " floats for shape " + p.shapes().get(o) + ", got " + (a == null ? "none" : io.length(a)));
         }
       }
       Workspace w = c.borrow();
       try {
-        for (int i = 0; i < w.in.length; i++) w.in[i].buf().put(w.in[i].offset(), inputs.get(p.inputs().get(i)));
+        for (int i = 0; i < w.in.length; i++) io.copyIn(w.in[i].buf(), w.in[i].offset(), inputs.get(p.inputs().get(i)));
         for (Runnable call : w.calls) call.run();
-        for (int i = 0; i < w.out.length; i++) w.out[i].buf().get(w.out[i].offset(), outputs.get(p.outputs().get(i)));
+        for (int i = 0; i < w.out.length; i++) io.copyOut(w.out[i].buf(), w.out[i].offset(), outputs.get(p.outputs().get(i)));
       } finally {
         c.pool.addFirst(w);
       }

@@ -141,7 +141,7 @@ class SessionTest {
         shape.getMessage());
     IllegalArgumentException out = assertThrows(IllegalArgumentException.class, () -> s.run(
         Map.of("input", Shape.of(1, 3, 16, 16)), Map.of("input", new float[768]), new HashMap<>()));
-    assertTrue(out.getMessage().contains("expected an array of 10 floats"), out.getMessage());
+    assertTrue(out.getMessage().contains("expected a writable array or buffer of 10 floats"), out.getMessage());
     // Another batch size compiles another plan and gives each row what batch 1 gives it.
     float[] x = input(3, 4);
     Map<String, Tensor> four = s.run(Map.of("input", Tensor.wrap(Shape.of(4, 3, 16, 16), x)));
@@ -157,6 +157,36 @@ class SessionTest {
     IllegalStateException closed = assertThrows(IllegalStateException.class,
         () -> s.run(Map.of("input", Tensor.zeros(Shape.of(1, 3, 16, 16)))));
     assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"native", "java"})
+  void directBuffersInAndOutMatchArrays(String backend) {
+    try (Session s = Session.of(dev.layerfuse.fuse.Fuser.withDefaults().fuse(smallCnn()).graph(), kernels(backend))) {
+      Map<String, Shape> shapes = Map.of("input", Shape.of(1, 3, 16, 16));
+      String out = s.graph().outputs().get(0);
+      float[] x = input(9, 1), want = new float[10];
+      s.run(shapes, Map.of("input", x), Map.of(out, want));
+      java.nio.FloatBuffer in = java.nio.ByteBuffer.allocateDirect(4 * (x.length + 8))
+          .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+      in.position(8);
+      in.put(x);
+      in.position(8);
+      java.nio.FloatBuffer res = java.nio.ByteBuffer.allocateDirect(4 * 12).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+      res.position(2);
+      s.runBuffers(shapes, Map.of("input", in), Map.of(out, res));
+      assertEquals(8, in.position(), "positions are left alone");
+      assertEquals(2, res.position());
+      float[] got = new float[10];
+      res.get(got);
+      assertArrayEquals(want, got);
+      java.nio.FloatBuffer heapOut = java.nio.FloatBuffer.allocate(10);
+      s.runBuffers(shapes, Map.of("input", java.nio.FloatBuffer.wrap(x)), Map.of(out, heapOut));
+      assertArrayEquals(want, heapOut.array());
+      IllegalArgumentException ro = assertThrows(IllegalArgumentException.class, () -> s.runBuffers(shapes,
+          Map.of("input", java.nio.FloatBuffer.wrap(x)), Map.of(out, java.nio.FloatBuffer.allocate(10).asReadOnlyBuffer())));
+      assertTrue(ro.getMessage().contains("writable"), ro.getMessage());
+    }
   }
 
   @ParameterizedTest

@@ -32,6 +32,16 @@ public final class HeapFloatBuf extends FloatBuf {
   }
 
   @Override
+  protected void doPut(long offset, java.nio.FloatBuffer src) {
+    src.get(src.position(), data, (int) offset, src.remaining());
+  }
+
+  @Override
+  protected void doGet(long offset, java.nio.FloatBuffer dst) {
+    dst.put(dst.position(), data, (int) offset, dst.remaining());
+  }
+
+  @Override
   protected void free() {
     data = null;
   }

@@ -61,6 +61,16 @@ public final class NativeFloatBuf extends FloatBuf {
   }
 
   @Override
+  protected void doPut(long offset, java.nio.FloatBuffer src) {
+    view.put((int) offset, src, src.position(), src.remaining());
+  }
+
+  @Override
+  protected void doGet(long offset, java.nio.FloatBuffer dst) {
+    dst.put(dst.position(), view, (int) offset, dst.remaining());
+  }
+
+  @Override
   protected void free() {
     memory.close();
   }

@@ -10,9 +10,26 @@ import java.util.Arrays;
  */
 public final class ConvGeometry {
   private final long[] g;
+  /** Derived per-geometry data a backend computes once (e.g. GEMM tile descriptors); not part of the value. */
+  private volatile Object backendCache;
 
   private ConvGeometry(long[] g) {
     this.g = g;
+  }
+
+  /**
+   * The backend's derived data for this geometry, computed by {@code make} on first use. Lets a
+   * kernel keep per-layer descriptors without allocating on every call; racing first calls may
+   * both compute, which is harmless for pure functions.
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T cached(java.util.function.Function<ConvGeometry, T> make) {
+    Object c = backendCache;
+    if (c == null) {
+      c = make.apply(this);
+      backendCache = c;
+    }
+    return (T) c;
   }
 
   /**

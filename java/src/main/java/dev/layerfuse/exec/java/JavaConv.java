@@ -14,38 +14,73 @@ import dev.layerfuse.exec.Gemm;
 final class JavaConv {
   private JavaConv() {}
 
+  /**
+   * The GEMMs of one conv call for a given epilogue and scratch size: the full pixel tile and the
+   * last, shorter one. Kept on the geometry, so steady-state calls allocate nothing.
+   */
+  private record Tiles(Activation act, boolean bias, boolean res, long scratchLen, int tile, Gemm full, Gemm last) {
+    boolean fits(Activation a, boolean b, boolean r, long s) {
+      return act.equals(a) && bias == b && res == r && scratchLen == s;
+    }
+  }
+
+  /** Holder of the latest {@link Tiles} of one geometry. */
+  private static final class TileSlot {
+    volatile Tiles tiles;
+  }
+
+  private static Tiles tiles(ConvGeometry g, Activation act, boolean bias, boolean res, long scratchLen) {
+    TileSlot slot = g.cached(unused -> new TileSlot());
+    Tiles t = slot.tiles;
+    if (t != null && t.fits(act, bias, res, scratchLen)) return t;
+    int groups = g.groups(), cinG = (int) (g.inC() / groups), coutG = (int) (g.outC() / groups);
+    int k = (int) g.im2colRows(), ohw = (int) (g.outH() * g.outW());
+    BiasMode bm = bias ? BiasMode.PER_ROW : BiasMode.NONE;
+    if (g.pointwise()) {
+      Gemm full = Gemm.of(coutG, ohw, cinG).ldb(ohw).ldc(ohw).ldr(ohw).bias(bm).residual(res).activation(act).build();
+      t = new Tiles(act, bias, res, scratchLen, ohw, full, null);
+    } else {
+      int tile = (int) Math.min(ohw, scratchLen / k);
+      if (tile > 16) tile -= tile % 16;
+      Gemm full = Gemm.of(coutG, tile, k).ldc(ohw).ldr(ohw).bias(bm).residual(res).activation(act).build();
+      int rest = ohw % tile;
+      Gemm last = rest == 0 ? null : Gemm.of(coutG, rest, k).ldc(ohw).ldr(ohw).bias(bm).residual(res).activation(act).build();
+      t = new Tiles(act, bias, res, scratchLen, tile, full, last);
+    }
+    slot.tiles = t;
+    return t;
+  }
+
   static void conv2d(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
                      float[] pad, int po, float[] res, int ro, float[] y, int yo, float[] scratch, int so, long scratchLen) {
-    int groups = g.groups(), cinG = (int) (g.inC() / groups), coutG = (int) (g.outC() / groups);
-    int k = (int) g.im2colRows(), hw = (int) (g.inH() * g.inW()), ohw = (int) (g.outH() * g.outW());
-    boolean pointwise = g.pointwise();
-    int tile = pointwise ? ohw : (int) Math.min(ohw, scratchLen / k);
-    if (tile > 16) tile -= tile % 16;
-    BiasMode bm = bias == null ? BiasMode.NONE : BiasMode.PER_ROW;
-    for (int n = 0; n < g.n(); n++) {
+    Tiles t = tiles(g, act, bias != null, res != null, scratchLen);
+    long[] a = g.abiArray();
+    int groups = (int) a[15], cin = (int) a[1], cout = (int) a[4];
+    int cinG = cin / groups, coutG = cout / groups;
+    int k = (int) g.im2colRows(), hw = (int) (a[2] * a[3]), ohw = (int) (a[16] * a[17]);
+    for (int n = 0; n < a[0]; n++) {
       for (int grp = 0; grp < groups; grp++) {
-        int xg = xo + (n * (int) g.inC() + grp * cinG) * hw;
-        int yoff = (n * (int) g.outC() + grp * coutG) * ohw;
-        if (pointwise) {
-          Gemm gm = Gemm.of(coutG, ohw, cinG).ldb(ohw).ldc(ohw).ldr(ohw).bias(bm).residual(res != null).activation(act).build();
-          JavaGemm.gemm(gm, w, wo + grp * coutG * k, x, xg, bias, bo + grp * coutG, res, ro + yoff, y, yo + yoff);
+        int xg = xo + (n * cin + grp * cinG) * hw;
+        int yoff = (n * cout + grp * coutG) * ohw;
+        if (g.pointwise()) {
+          JavaGemm.gemm(t.full(), w, wo + grp * coutG * k, x, xg, bias, bo + grp * coutG, res, ro + yoff, y, yo + yoff);
           continue;
         }
-        for (int p0 = 0; p0 < ohw; p0 += tile) {
-          int cols = Math.min(tile, ohw - p0);
-          im2colTile(g, x, xg, cinG, pad, pad == null ? 0 : po + grp * cinG, p0, cols, scratch, so);
-          Gemm gm = Gemm.of(coutG, cols, k).ldc(ohw).ldr(ohw).bias(bm).residual(res != null).activation(act).build();
-          JavaGemm.gemm(gm, w, wo + grp * coutG * k, scratch, so, bias, bo + grp * coutG, res, ro + yoff + p0, y, yo + yoff + p0);
+        for (int p0 = 0; p0 < ohw; p0 += t.tile()) {
+          int cols = Math.min(t.tile(), ohw - p0);
+          im2colTile(a, x, xg, cinG, pad, pad == null ? 0 : po + grp * cinG, p0, cols, scratch, so);
+          JavaGemm.gemm(cols == t.tile() ? t.full() : t.last(), w, wo + grp * coutG * k, scratch, so, bias,
+              bo + grp * coutG, res, ro + yoff + p0, y, yo + yoff + p0);
         }
       }
     }
   }
 
   /** Rows (c, i, j) x output pixels [p0, p0 + cols) of one image and group's im2col matrix. */
-  static void im2colTile(ConvGeometry g, float[] x, int xo, int cinG, float[] pad, int po, int p0, int cols,
+  static void im2colTile(long[] a, float[] x, int xo, int cinG, float[] pad, int po, int p0, int cols,
                          float[] out, int oo) {
-    int h = (int) g.inH(), w = (int) g.inW(), ow = (int) g.outW(), kh = g.kh(), kw = g.kw();
-    int[] s = g.stride(), p = g.pads(), d = g.dilation();
+    int h = (int) a[2], w = (int) a[3], ow = (int) a[17], kh = (int) a[5], kw = (int) a[6];
+    int sh = (int) a[7], sw = (int) a[8], pt = (int) a[9], pl = (int) a[10], dh = (int) a[13], dw = (int) a[14];
     int row = 0;
     for (int c = 0; c < cinG; c++) {
       float pv = pad == null ? 0f : pad[po + c];
@@ -55,14 +90,14 @@ final class JavaConv {
           int dst = oo + row * cols;
           int oy = p0 / ow, ox = p0 % ow;
           for (int q = 0; q < cols; ) {
-            int iy = oy * s[0] - p[0] + i * d[0];
+            int iy = oy * sh - pt + i * dh;
             int run = Math.min(ow - ox, cols - q);
             if (iy < 0 || iy >= h) {
               java.util.Arrays.fill(out, dst + q, dst + q + run, pv);
             } else {
               int src = plane + iy * w;
               for (int r = 0; r < run; r++) {
-                int ix = (ox + r) * s[1] - p[1] + j * d[1];
+                int ix = (ox + r) * sw - pl + j * dw;
                 out[dst + q + r] = ix < 0 || ix >= w ? pv : x[src + ix];
               }
             }

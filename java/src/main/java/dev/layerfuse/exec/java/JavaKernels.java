@@ -82,8 +82,10 @@ public final class JavaKernels extends Kernels {
 
   @Override
   protected void pool2dUnchecked(ConvGeometry g, boolean max, boolean countIncludePad, Slice x, Slice y) {
-    JavaPool.pool2d(max, arr(x), off(x), (int) (g.n() * g.inC()), (int) g.inH(), (int) g.inW(), arr(y), off(y),
-        (int) g.outH(), (int) g.outW(), new int[] {g.kh(), g.kw()}, g.stride(), g.pads(), g.dilation(), countIncludePad);
+    long[] a = g.abiArray();
+    JavaPool.pool2d(max, arr(x), off(x), (int) (a[0] * a[1]), (int) a[2], (int) a[3], arr(y), off(y), (int) a[16],
+        (int) a[17], (int) a[5], (int) a[6], (int) a[7], (int) a[8], (int) a[9], (int) a[10], (int) a[11], (int) a[12],
+        (int) a[13], (int) a[14], countIncludePad);
   }
 
   @Override

@@ -11,8 +11,13 @@ final class JavaPool {
    */
   static void pool2d(boolean max, float[] x, int xo, int planes, int h, int w, float[] out, int oo, int oh, int ow,
                      int[] kernel, int[] stride, int[] pads, int[] dilation, boolean countIncludePad) {
-    int kh = kernel[0], kw = kernel[1], sh = stride[0], sw = stride[1], pt = pads[0], pl = pads[1];
-    int dh = dilation[0], dw = dilation[1];
+    pool2d(max, x, xo, planes, h, w, out, oo, oh, ow, kernel[0], kernel[1], stride[0], stride[1], pads[0], pads[1],
+        pads[2], pads[3], dilation[0], dilation[1], countIncludePad);
+  }
+
+  static void pool2d(boolean max, float[] x, int xo, int planes, int h, int w, float[] out, int oo, int oh, int ow,
+                     int kh, int kw, int sh, int sw, int pt, int pl, int pb, int pr, int dh, int dw,
+                     boolean countIncludePad) {
     for (int p = 0; p < planes; p++) {
       int xp = xo + p * h * w, op = oo + p * oh * ow;
       for (int oy = 0; oy < oh; oy++) {
@@ -26,7 +31,7 @@ final class JavaPool {
             int iy = y0 + i * dh;
             for (int j = 0; j < kw; j++) {
               int ix = x0 + j * dw;
-              boolean inPadded = iy < h + pads[2] && ix < w + pads[3];
+              boolean inPadded = iy < h + pb && ix < w + pr;
               if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
                 if (inPadded && iy >= -pt && ix >= -pl) padded++;
                 continue;

@@ -88,7 +88,7 @@ public final class Npy {
       switch (type) {
         case "f4": v[i] = b.getFloat(); break;
         case "f8": v[i] = (float) b.getDouble(); break;
-        case "f2": v[i] = SafeTensors.halfToFloat(b.getShort()); break;
+        case "f2": v[i] = dev.layerfuse.tensor.Half.toFloat(b.getShort()); break;
         case "i8": case "u8": v[i] = b.getLong(); break;
         case "i4": v[i] = b.getInt(); break;
         case "u4": v[i] = b.getInt() & 0xffffffffL; break;

@@ -117,8 +117,8 @@ public final class SafeTensors {
       switch (e.dtype()) {
         case "F32": v[i] = buf.getFloat(); break;
         case "F64": v[i] = (float) buf.getDouble(); break;
-        case "F16": v[i] = halfToFloat(buf.getShort()); break;
-        case "BF16": v[i] = Float.intBitsToFloat((buf.getShort() & 0xffff) << 16); break;
+        case "F16": v[i] = dev.layerfuse.tensor.Half.toFloat(buf.getShort()); break;
+        case "BF16": v[i] = dev.layerfuse.tensor.Half.bfloat16ToFloat(buf.getShort()); break;
         case "I64": v[i] = buf.getLong(); break;
         case "U64": v[i] = buf.getLong() & Long.MAX_VALUE; break;
         case "I32": v[i] = buf.getInt(); break;
@@ -132,17 +132,6 @@ public final class SafeTensors {
     return Tensor.wrap(e.shape(), v);
   }
 
-  /** IEEE 754 binary16 to float (exact; subnormals, infinities and NaN included). */
-  static float halfToFloat(short h) {
-    int bits = h & 0xffff;
-    int sign = (bits & 0x8000) << 16, exp = (bits >>> 10) & 0x1f, mant = bits & 0x3ff;
-    if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-    if (exp == 0) {
-      float v = mant * 0x1p-24f;
-      return sign != 0 ? -v : v;
-    }
-    return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
-  }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
     while (buf.hasRemaining()) {

@@ -52,10 +52,10 @@ class SafeTensorsTest {
 
   @Test
   void halfPrecisionEdgeCases() {
-    assertEquals(Float.POSITIVE_INFINITY, SafeTensors.halfToFloat((short) 0x7C00));
-    assertTrue(Float.isNaN(SafeTensors.halfToFloat((short) 0x7E00)));
-    assertEquals(0x1p-24f, SafeTensors.halfToFloat((short) 0x0001));
-    assertEquals(65504f, SafeTensors.halfToFloat((short) 0x7BFF));
+    assertEquals(Float.POSITIVE_INFINITY, dev.layerfuse.tensor.Half.toFloat((short) 0x7C00));
+    assertTrue(Float.isNaN(dev.layerfuse.tensor.Half.toFloat((short) 0x7E00)));
+    assertEquals(0x1p-24f, dev.layerfuse.tensor.Half.toFloat((short) 0x0001));
+    assertEquals(65504f, dev.layerfuse.tensor.Half.toFloat((short) 0x7BFF));
   }
 
   @Test

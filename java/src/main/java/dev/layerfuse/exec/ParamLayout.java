@@ -40,6 +40,8 @@ final class ParamLayout {
       } else if (n.op() instanceof LinearOp l) {
         add(l.weight());
         add(l.bias());
+      } else if (n.op() instanceof dev.layerfuse.graph.ConstantOp k) {
+        add(k.value());
       } else if (n.op() instanceof dev.layerfuse.graph.MatMulOp mm) {
         add(mm.weight());
       } else if (n.op() instanceof ScaleShiftOp s) {

@@ -42,6 +42,7 @@ final class Steps {
 
   /** Scratch floats the node's kernel needs. */
   static long scratch(Node n, Map<String, Shape> shapes) {
+    if (n.inputs().isEmpty()) return 0;
     Shape x = shapes.get(n.inputs().get(0)), y = shapes.get(n.output());
     if (n.op() instanceof ConvOp c) {
       ConvGeometry g = convGeometry(c, x, y);
@@ -56,6 +57,16 @@ final class Steps {
   }
 
   static Plan.Step of(Node n, Map<String, Shape> shapes, Map<String, Long> at, ParamLayout p) {
+    if (n.op() instanceof dev.layerfuse.graph.ConstantOp k) {
+      long src = p.offset(k.value()), y = at.get(n.output()), len = k.value().numel();
+      Strided st = Strided.copy(new long[] {len}, new long[] {1}, null);
+      return new Plan.Step(n, "constant " + k.value().shape()) {
+        Runnable bind(Kernels kk, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice from = sl(pr, src, len), to = sl(a, y, len);
+          return () -> kk.stridedCopy(st, from, to);
+        }
+      };
+    }
     Shape xs = shapes.get(n.inputs().get(0)), ys = shapes.get(n.output());
     long x = at.get(n.inputs().get(0)), y = at.get(n.output());
     long xn = xs.numel(), yn = ys.numel();

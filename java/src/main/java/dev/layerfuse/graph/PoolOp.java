@@ -23,10 +23,11 @@ public record PoolOp(Type type, int[] kernel, int[] stride, int[] pads, int[] di
     pads = ConvOp.check("pads", pads, 4, 0);
     dilation = ConvOp.check("dilation", dilation, 2, 1);
     for (int i = 0; i < 2; i++) {
-      // PyTorch's rule: padding at most half the (dilated) window, so no window is all padding.
-      long half = ((long) dilation[i] * (kernel[i] - 1) + 1) / 2;
-      if (pads[i] > half || pads[i + 2] > half) {
-        throw new IllegalArgumentException("pool: pads " + Arrays.toString(pads) + " must be at most half the window "
+      // Padding smaller than the (dilated) window, so no window lies wholly in the padding
+      // (PyTorch is stricter, at most half the window; ONNX allows up to this).
+      long span = (long) dilation[i] * (kernel[i] - 1) + 1;
+      if (pads[i] >= span || pads[i + 2] >= span) {
+        throw new IllegalArgumentException("pool: pads " + Arrays.toString(pads) + " must be smaller than the window "
             + Arrays.toString(kernel) + " (dilation " + Arrays.toString(dilation) + ")");
       }
     }

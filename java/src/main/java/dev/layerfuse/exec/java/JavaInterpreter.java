@@ -79,7 +79,7 @@ public final class JavaInterpreter {
     for (int i = 0; i < in.length; i++) arrays[i] = in[i].toArray();
     Shape[] inShapes = new Shape[in.length];
     for (int i = 0; i < in.length; i++) inShapes[i] = in[i].shape();
-    return Tensor.wrap(outShape, execute(node, arrays, inShapes, outShape));
+    return Tensor.of(outShape, execute(node, arrays, inShapes, outShape));
   }
 
   /**
@@ -88,6 +88,7 @@ public final class JavaInterpreter {
    */
   static float[] execute(Node node, float[][] in, Shape[] inShapes, Shape outShape) {
     Op op = node.op();
+    if (op instanceof dev.layerfuse.graph.ConstantOp k) return arr(k.value());
     Shape xs = inShapes[0];
     float[] x = in[0];
     if (op instanceof FlattenOp || op instanceof PassThroughOp || op instanceof ReshapeOp) return x;

@@ -1,0 +1,586 @@
+package dev.layerfuse.onnx;
+
+import dev.layerfuse.exec.Activation;
+import dev.layerfuse.exec.Kernels.BinaryKind;
+import dev.layerfuse.exec.Kernels.PadMode;
+import dev.layerfuse.graph.ActivationOp;
+import dev.layerfuse.graph.BatchNormOp;
+import dev.layerfuse.graph.BinaryOp;
+import dev.layerfuse.graph.ChannelConstantOp;
+import dev.layerfuse.graph.ConcatOp;
+import dev.layerfuse.graph.ConstantOp;
+import dev.layerfuse.graph.ConvOp;
+import dev.layerfuse.graph.ConvTransposeOp;
+import dev.layerfuse.graph.FlattenOp;
+import dev.layerfuse.graph.GlobalAvgPoolOp;
+import dev.layerfuse.graph.GlobalMaxPoolOp;
+import dev.layerfuse.graph.Graph;
+import dev.layerfuse.graph.LinearOp;
+import dev.layerfuse.graph.MatMulOp;
+import dev.layerfuse.graph.Node;
+import dev.layerfuse.graph.Op;
+import dev.layerfuse.graph.PadOp;
+import dev.layerfuse.graph.PassThroughOp;
+import dev.layerfuse.graph.PoolOp;
+import dev.layerfuse.graph.ReshapeOp;
+import dev.layerfuse.graph.SoftmaxOp;
+import dev.layerfuse.graph.TransposeOp;
+import dev.layerfuse.tensor.Shape;
+import dev.layerfuse.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Imports an ONNX model (float32 compute) into a {@link Graph}. Initializers and Constant nodes
+ * become parameters of the ops that use them; a model with ops the importer does not handle
+ * fails before anything runs, with one error naming every unsupported op type and its first node.
+ */
+public final class OnnxImporter {
+  private final OnnxProto.Model model;
+  private final Path dir;
+  private final long opset;
+  private final Map<String, OnnxProto.Tensor> constants = new HashMap<>();
+  private final Map<String, Shape> shapes = new HashMap<>();
+  private final List<Node> nodes = new ArrayList<>();
+  private int counter;
+
+  private OnnxImporter(OnnxProto.Model model, Path dir) {
+    this.model = model;
+    this.dir = dir;
+    Long v = model.opsets().get("");
+    this.opset = v == null ? 1 : v;
+  }
+
+  /** Reads and imports {@code file}; external data is read relative to its directory. */
+  public static Graph load(Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new OnnxFormatException(file + ": cannot read: " + e.getMessage(), e);
+    }
+    Path parent = file.toAbsolutePath().getParent();
+    return importModel(OnnxProto.parseModel(bytes, file.getFileName().toString()), parent);
+  }
+
+  public static Graph importModel(OnnxProto.Model model, Path modelDir) {
+    return new OnnxImporter(model, modelDir).run();
+  }
+
+  private Graph run() {
+    OnnxProto.Graph g = model.graph();
+    for (OnnxProto.Tensor t : g.initializers()) constants.put(t.name(), t);
+    Map<String, String> unsupported = new LinkedHashMap<>();
+    for (OnnxProto.Node n : g.nodes()) {
+      String why = Support.why(n, opset);
+      if (why != null) unsupported.putIfAbsent(why, n.name().isEmpty() ? n.opType() + " (unnamed)" : n.name());
+    }
+    if (!unsupported.isEmpty()) {
+      StringBuilder sb = new StringBuilder("unsupported ONNX model:");
+      unsupported.forEach((op, first) -> sb.append(' ').append(op).append(" (first at node ").append(first).append(");"));
+      throw new UnsupportedOperationException(sb.toString());
+    }
+    Map<String, Shape> inputs = new LinkedHashMap<>();
+    for (OnnxProto.ValueInfo vi : g.inputs()) {
+      if (constants.containsKey(vi.name())) continue;
+      if (vi.elemType() != OnnxProto.FLOAT) {
+        throw new UnsupportedOperationException("graph input '" + vi.name() + "' has element type " + vi.elemType()
+            + "; only float32 inputs are supported");
+      }
+      long[] d = vi.dims().clone();
+      for (int i = 0; i < d.length; i++) {
+        if (d[i] < 0) {
+          if (i == 0) d[i] = 1;
+          else throw new OnnxFormatException("graph input '" + vi.name() + "' has a symbolic dimension at axis " + i);
+        }
+      }
+      Shape s = Shape.of(d);
+      inputs.put(vi.name(), s);
+      shapes.put(vi.name(), s);
+    }
+    for (OnnxProto.Node n : g.nodes()) {
+      try {
+        translate(n);
+      } catch (UnsupportedOperationException | OnnxFormatException e) {
+        throw e;
+      } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException e) {
+        throw new OnnxFormatException("node " + nodeName(n) + " (" + n.opType() + "): " + e.getMessage(), e);
+      }
+    }
+    List<String> outputs = new ArrayList<>();
+    for (OnnxProto.ValueInfo vi : g.outputs()) {
+      if (!shapes.containsKey(vi.name())) {
+        if (constants.containsKey(vi.name())) materialize(vi.name());
+        else throw new OnnxFormatException("graph output '" + vi.name() + "' is not produced by any node");
+      }
+      outputs.add(vi.name());
+    }
+    return new Graph(inputs, nodes, outputs);
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private String fresh(String base) {
+    return base + "#" + (counter++);
+  }
+
+  private String add(String name, Op op, List<String> in, String out) {
+    List<Shape> s = new ArrayList<>();
+    for (String v : in) s.add(shapes.get(v));
+    Shape y = op.inferShape(name, s);
+    nodes.add(new Node(name, op, in, out));
+    shapes.put(out, y);
+    return out;
+  }
+
+  private boolean isConst(String v) {
+    return constants.containsKey(v);
+  }
+
+  private Tensor constTensor(String v) {
+    OnnxProto.Tensor t = constants.get(v);
+    if (t == null) throw new UnsupportedOperationException("'" + v + "' must be a constant (initializer or Constant node)");
+    return Tensor.wrap(Shape.of(t.dims()), OnnxTensors.floats(t, dir));
+  }
+
+  private long[] constLongs(String v) {
+    OnnxProto.Tensor t = constants.get(v);
+    if (t == null) throw new UnsupportedOperationException("'" + v + "' must be a constant");
+    return OnnxTensors.longs(t, dir);
+  }
+
+  /** A value usable as a node input: constants become Constant nodes on first use. */
+  private String value(String v) {
+    if (shapes.containsKey(v)) return v;
+    if (isConst(v)) return materialize(v);
+    throw new OnnxFormatException("value '" + v + "' is used before it is produced");
+  }
+
+  private String materialize(String v) {
+    return add("const:" + v, new ConstantOp(constTensor(v)), List.of(), v);
+  }
+
+  private static long[] ints(OnnxProto.Node n, String a, long[] dflt) {
+    OnnxProto.Attribute at = n.attributes().get(a);
+    return at == null ? dflt : at.ints();
+  }
+
+  private static long i(OnnxProto.Node n, String a, long dflt) {
+    OnnxProto.Attribute at = n.attributes().get(a);
+    return at == null ? dflt : at.i();
+  }
+
+  private static float f(OnnxProto.Node n, String a, float dflt) {
+    OnnxProto.Attribute at = n.attributes().get(a);
+    return at == null ? dflt : at.f();
+  }
+
+  private static String s(OnnxProto.Node n, String a, String dflt) {
+    OnnxProto.Attribute at = n.attributes().get(a);
+    return at == null ? dflt : at.string();
+  }
+
+  private static int[] toInt(long[] v) {
+    int[] r = new int[v.length];
+    for (int k = 0; k < v.length; k++) {
+      if (v[k] > Integer.MAX_VALUE || v[k] < Integer.MIN_VALUE) throw new OnnxFormatException("attribute value " + v[k] + " out of range");
+      r[k] = (int) v[k];
+    }
+    return r;
+  }
+
+  private String input(OnnxProto.Node n, int k) {
+    return k < n.inputs().size() ? n.inputs().get(k) : "";
+  }
+
+  private String nodeName(OnnxProto.Node n) {
+    return n.name().isEmpty() ? fresh(n.opType()) : n.name();
+  }
+
+  // ---- translation --------------------------------------------------------------------------
+
+  private void translate(OnnxProto.Node n) {
+    String name = nodeName(n), out = n.outputs().get(0);
+    String op = n.opType();
+    switch (op) {
+      case "Constant": {
+        OnnxProto.Attribute v = n.attributes().get("value");
+        OnnxProto.Tensor t;
+        if (v != null && v.t() != null) t = v.t();
+        else if (n.attributes().containsKey("value_float")) t = scalar(out, n.attributes().get("value_float").f());
+        else if (n.attributes().containsKey("value_floats")) t = vector(out, n.attributes().get("value_floats").floats());
+        else if (n.attributes().containsKey("value_int")) t = ints(out, new long[] {n.attributes().get("value_int").i()}, true);
+        else if (n.attributes().containsKey("value_ints")) t = ints(out, n.attributes().get("value_ints").ints(), false);
+        else throw new UnsupportedOperationException(name + ": Constant without a supported value attribute");
+        constants.put(out, t);
+        return;
+      }
+      case "Conv": conv(n, name, out); return;
+      case "ConvTranspose": convTranspose(n, name, out); return;
+      case "Gemm": gemm(n, name, out); return;
+      case "MatMul": {
+        String b = input(n, 1);
+        if (isConst(b)) add(name, new MatMulOp(constTensor(b)), List.of(value(input(n, 0))), out);
+        else add(name, new MatMulOp(null), List.of(value(input(n, 0)), value(b)), out);
+        return;
+      }
+      case "BatchNormalization": {
+        if (i(n, "training_mode", 0) != 0) throw new UnsupportedOperationException(name + ": BatchNormalization in training mode");
+        Tensor scale = constTensor(input(n, 1)), bias = constTensor(input(n, 2));
+        Tensor mean = constTensor(input(n, 3)), var = constTensor(input(n, 4));
+        add(name, BatchNormOp.eval(flat(scale), flat(bias), flat(mean), flat(var), f(n, "epsilon", 1e-5f)),
+            List.of(value(input(n, 0))), out);
+        return;
+      }
+      case "Relu": act(n, name, out, Activation.relu()); return;
+      case "LeakyRelu": act(n, name, out, Activation.leakyRelu(f(n, "alpha", 0.01f))); return;
+      case "Sigmoid": act(n, name, out, Activation.sigmoid()); return;
+      case "Tanh": act(n, name, out, Activation.tanh()); return;
+      case "HardSwish": act(n, name, out, Activation.hardSwish()); return;
+      case "Clip": {
+        float lo, hi;
+        if (opset < 11) {
+          lo = f(n, "min", Float.NEGATIVE_INFINITY);
+          hi = f(n, "max", Float.POSITIVE_INFINITY);
+        } else {
+          lo = input(n, 1).isEmpty() ? Float.NEGATIVE_INFINITY : constTensor(input(n, 1)).get(0);
+          hi = input(n, 2).isEmpty() ? Float.POSITIVE_INFINITY : constTensor(input(n, 2)).get(0);
+        }
+        if (lo > hi) {
+          // ONNX: min > max clamps everything to max.
+          add(name, new ChannelConstantOp(ChannelConstantOp.Type.MUL, Tensor.of(Shape.of(1), new float[] {0f})),
+              List.of(value(input(n, 0))), out + "#zero");
+          add(name + "#max", new ChannelConstantOp(ChannelConstantOp.Type.ADD, Tensor.of(Shape.of(1), new float[] {hi})),
+              List.of(out + "#zero"), out);
+          return;
+        }
+        act(n, name, out, Activation.clamp(lo, hi));
+        return;
+      }
+      case "Add": case "Sub": case "Mul": case "Div": binary(n, name, out); return;
+      case "MaxPool": case "AveragePool": pool(n, name, out); return;
+      case "GlobalAveragePool": add(name, new GlobalAvgPoolOp(), List.of(value(input(n, 0))), out); return;
+      case "GlobalMaxPool": add(name, new GlobalMaxPoolOp(), List.of(value(input(n, 0))), out); return;
+      case "Flatten": add(name, new FlattenOp((int) i(n, "axis", 1)), List.of(value(input(n, 0))), out); return;
+      case "Reshape": {
+        long[] target = opset < 5 ? ints(n, "shape", new long[0]) : constLongs(input(n, 1));
+        if (i(n, "allowzero", 0) != 0) {
+          for (long t : target) if (t == 0) throw new UnsupportedOperationException(name + ": Reshape allowzero with a 0 dim");
+        }
+        add(name, new ReshapeOp(target), List.of(value(input(n, 0))), out);
+        return;
+      }
+      case "Concat": {
+        List<String> in = new ArrayList<>();
+        for (String v : n.inputs()) in.add(value(v));
+        add(name, new ConcatOp((int) i(n, "axis", 0), in.size()), in, out);
+        return;
+      }
+      case "Softmax": case "LogSoftmax": softmax(n, name, out, op.equals("LogSoftmax")); return;
+      case "Transpose": {
+        long[] perm = ints(n, "perm", null);
+        add(name, new TransposeOp(perm == null ? null : toInt(perm)), List.of(value(input(n, 0))), out);
+        return;
+      }
+      case "Identity": add(name, PassThroughOp.identity(), List.of(value(input(n, 0))), out); return;
+      case "Dropout": add(name, PassThroughOp.dropout(0f), List.of(value(input(n, 0))), out); return;
+      case "Squeeze": case "Unsqueeze": squeeze(n, name, out, op.equals("Unsqueeze")); return;
+      case "Pad": pad(n, name, out); return;
+      default: throw new UnsupportedOperationException(name + ": unsupported op " + op);
+    }
+  }
+
+  private static OnnxProto.Tensor scalar(String name, float v) {
+    return vector(name, new float[] {v});
+  }
+
+  private static OnnxProto.Tensor vector(String name, float[] v) {
+    return new OnnxProto.Tensor(name, OnnxProto.FLOAT, v.length == 1 ? new long[0] : new long[] {v.length}, null, v,
+        new long[0], new long[0], new double[0], new long[0], List.of(), Map.of(), false);
+  }
+
+  private static OnnxProto.Tensor ints(String name, long[] v, boolean scalar) {
+    return new OnnxProto.Tensor(name, OnnxProto.INT64, scalar ? new long[0] : new long[] {v.length}, null, new float[0], v,
+        new long[0], new double[0], new long[0], List.of(), Map.of(), false);
+  }
+
+  private static Tensor flat(Tensor t) {
+    return t.reshape(Shape.of(t.numel()));
+  }
+
+  private void act(OnnxProto.Node n, String name, String out, Activation a) {
+    add(name, new ActivationOp(a), List.of(value(input(n, 0))), out);
+  }
+
+  private int[] spatialPads(OnnxProto.Node n, Shape x, int[] k, int[] s, int[] d) {
+    String auto = s(n, "auto_pad", "NOTSET");
+    int rank = k.length;
+    if (auto.equals("SAME_UPPER") || auto.equals("SAME_LOWER")) {
+      int[] p = new int[2 * rank];
+      for (int a = 0; a < rank; a++) {
+        long in = x.dim(2 + a), outSize = (in + s[a] - 1) / s[a];
+        long total = Math.max(0, (outSize - 1) * s[a] + (long) (k[a] - 1) * d[a] + 1 - in);
+        long small = total / 2, big = total - small;
+        p[a] = (int) (auto.equals("SAME_UPPER") ? small : big);
+        p[a + rank] = (int) (auto.equals("SAME_UPPER") ? big : small);
+      }
+      return p;
+    }
+    if (auto.equals("VALID")) return new int[2 * rank];
+    long[] pads = ints(n, "pads", new long[2 * rank]);
+    if (pads.length != 2 * rank) throw new OnnxFormatException(n.name() + ": pads " + java.util.Arrays.toString(pads) + " for rank " + rank);
+    return toInt(pads);
+  }
+
+  private static int[] fill(long[] v, int rank, int dflt) {
+    if (v == null) {
+      int[] r = new int[rank];
+      java.util.Arrays.fill(r, dflt);
+      return r;
+    }
+    if (v.length != rank) throw new OnnxFormatException("attribute of length " + v.length + ", expected " + rank);
+    return toInt(v);
+  }
+
+  private void conv(OnnxProto.Node n, String name, String out) {
+    String x = value(input(n, 0));
+    Tensor w = constTensor(input(n, 1));
+    Tensor b = input(n, 2).isEmpty() ? null : flat(constTensor(input(n, 2)));
+    int rank = w.shape().rank() - 2;
+    if (rank != 1 && rank != 2) throw new UnsupportedOperationException(name + ": " + rank + "-D Conv is not supported");
+    Shape xs = shapes.get(x);
+    int[] k = rank == 1 ? new int[] {(int) w.shape().dim(2)} : new int[] {(int) w.shape().dim(2), (int) w.shape().dim(3)};
+    int[] s = fill(ints(n, "strides", null), rank, 1), d = fill(ints(n, "dilations", null), rank, 1);
+    int[] p = spatialPads(n, xs, k, s, d);
+    int groups = (int) i(n, "group", 1);
+    if (rank == 2) {
+      add(name, ConvOp.of(w, b, s, new int[] {p[0], p[1], p[2], p[3]}, d, groups), List.of(x), out);
+      return;
+    }
+    // 1-D: run as 2-D with a height of 1.
+    String x2 = add(name + "#to2d", new ReshapeOp(new long[] {0, 0, 1, -1}), List.of(x), fresh(name + "#x2d"));
+    Tensor w2 = w.reshape(Shape.of(w.shape().dim(0), w.shape().dim(1), 1, w.shape().dim(2)));
+    String y2 = add(name, ConvOp.of(w2, b, new int[] {1, s[0]}, new int[] {0, p[0], 0, p[1]}, new int[] {1, d[0]}, groups),
+        List.of(x2), fresh(name + "#y2d"));
+    add(name + "#to1d", new ReshapeOp(new long[] {0, 0, -1}), List.of(y2), out);
+  }
+
+  private void convTranspose(OnnxProto.Node n, String name, String out) {
+    String x = value(input(n, 0));
+    Tensor w = constTensor(input(n, 1));
+    Tensor b = input(n, 2).isEmpty() ? null : flat(constTensor(input(n, 2)));
+    if (w.shape().rank() != 4) throw new UnsupportedOperationException(name + ": " + (w.shape().rank() - 2) + "-D ConvTranspose is not supported");
+    Shape xs = shapes.get(x);
+    int[] k = {(int) w.shape().dim(2), (int) w.shape().dim(3)};
+    int[] s = fill(ints(n, "strides", null), 2, 1), d = fill(ints(n, "dilations", null), 2, 1);
+    int[] op = fill(ints(n, "output_padding", null), 2, 0);
+    int groups = (int) i(n, "group", 1);
+    long[] outShape = ints(n, "output_shape", null);
+    String auto = s(n, "auto_pad", "NOTSET");
+    int[] p;
+    if (outShape != null || auto.startsWith("SAME")) {
+      p = new int[4];
+      for (int a = 0; a < 2; a++) {
+        long in = xs.dim(2 + a);
+        long target = outShape != null ? outShape[outShape.length - 2 + a] : in * s[a];
+        long total = s[a] * (in - 1) + op[a] + ((long) (k[a] - 1) * d[a] + 1) - target;
+        if (total < 0) {
+          op[a] += (int) -total;
+          total = 0;
+        }
+        long half = total / 2;
+        boolean upper = auto.equals("SAME_UPPER");
+        p[a] = (int) (upper ? half : total - half);
+        p[a + 2] = (int) (upper ? total - half : half);
+      }
+    } else {
+      p = spatialPads(n, xs, k, s, d);
+    }
+    add(name, new ConvTransposeOp(w, b, s, p, op, d, groups, Activation.none()), List.of(x), out);
+  }
+
+  private void gemm(OnnxProto.Node n, String name, String out) {
+    float alpha = f(n, "alpha", 1f), beta = f(n, "beta", 1f);
+    if (i(n, "transA", 0) != 0) throw new UnsupportedOperationException(name + ": Gemm with transA=1");
+    String bName = input(n, 1);
+    if (!isConst(bName)) throw new UnsupportedOperationException(name + ": Gemm with a non-constant B");
+    Tensor b = constTensor(bName);
+    boolean transB = i(n, "transB", 0) != 0;
+    long kk = transB ? b.shape().dim(1) : b.shape().dim(0), nn = transB ? b.shape().dim(0) : b.shape().dim(1);
+    float[] bv = b.toArray(), wv = new float[bv.length];
+    for (int r = 0; r < nn; r++) {
+      for (int c = 0; c < kk; c++) wv[(int) (r * kk + c)] = alpha * (transB ? bv[(int) (r * kk + c)] : bv[(int) (c * nn + r)]);
+    }
+    Tensor bias = null;
+    String c = input(n, 2);
+    String cValue = null;
+    if (!c.isEmpty()) {
+      if (isConst(c)) {
+        Tensor ct = constTensor(c);
+        if (ct.numel() == nn || ct.numel() == 1) {
+          float[] bb = new float[(int) nn];
+          for (int k = 0; k < nn; k++) bb[k] = beta * ct.get(ct.numel() == 1 ? 0 : k);
+          bias = Tensor.wrap(Shape.of(nn), bb);
+        } else {
+          cValue = value(c);
+        }
+      } else {
+        cValue = value(c);
+      }
+    }
+    String x = value(input(n, 0));
+    LinearOp lin = LinearOp.of(Tensor.wrap(Shape.of(nn, kk), wv), bias);
+    if (cValue == null) {
+      add(name, lin, List.of(x), out);
+      return;
+    }
+    String prod = add(name, lin, List.of(x), fresh(name + "#ab"));
+    String scaled = cValue;
+    if (beta != 1f) {
+      scaled = add(name + "#beta", new ChannelConstantOp(ChannelConstantOp.Type.MUL, Tensor.of(Shape.of(1), new float[] {beta})),
+          List.of(cValue), fresh(name + "#c"));
+    }
+    add(name + "#addc", new BinaryOp(BinaryKind.ADD), List.of(prod, scaled), out);
+  }
+
+  private void binary(OnnxProto.Node n, String name, String out) {
+    BinaryKind kind = BinaryKind.valueOf(n.opType().toUpperCase(java.util.Locale.ROOT));
+    String a = input(n, 0), b = input(n, 1);
+    if (isConst(a) && isConst(b)) {
+      // Constant folding of shape-like chains is the ONNX importer's later work; run it.
+      add(name, new BinaryOp(kind), List.of(value(a), value(b)), out);
+      return;
+    }
+    if (opset < 7 && i(n, "broadcast", 0) != 0 && isConst(b)) {
+      Tensor bt = constTensor(b);
+      Shape as = shapes.get(value(a));
+      long axis = i(n, "axis", as.rank() - bt.shape().rank());
+      long[] dims = new long[as.rank() - (int) axis];
+      java.util.Arrays.fill(dims, 1);
+      for (int k = 0; k < bt.shape().rank(); k++) dims[k] = bt.shape().dim(k);
+      constants.put(b + "#bcast", OnnxProtoTensors.of(b + "#bcast", bt.reshape(Shape.of(dims))));
+      b = b + "#bcast";
+    }
+    if ((kind == BinaryKind.ADD || kind == BinaryKind.MUL) && (isConst(a) || isConst(b))) {
+      String v = isConst(b) ? a : b, c = isConst(b) ? b : a;
+      Shape vs = shapes.get(value(v));
+      Tensor ct = constTensor(c);
+      long channels = vs.rank() >= 2 ? vs.dim(1) : -1;
+      if (BinaryOp.broadcast(name, vs, ct.shape()).equals(vs) && perChannel(ct.shape(), vs, channels)) {
+        ChannelConstantOp.Type t = kind == BinaryKind.ADD ? ChannelConstantOp.Type.ADD : ChannelConstantOp.Type.MUL;
+        add(name, new ChannelConstantOp(t, flat(ct)), List.of(value(v)), out);
+        return;
+      }
+    }
+    add(name, new BinaryOp(kind), List.of(value(a), value(b)), out);
+  }
+
+  /** True when {@code c} broadcast to {@code x} varies only along axis 1 (or is a scalar). */
+  private static boolean perChannel(Shape c, Shape x, long channels) {
+    if (c.numel() == 1) return true;
+    if (c.numel() != channels || x.rank() < 2) return false;
+    int offset = x.rank() - c.rank();
+    for (int k = 0; k < c.rank(); k++) {
+      int axis = k + offset;
+      if (c.dim(k) != 1 && axis != 1) return false;
+    }
+    return true;
+  }
+
+  private void pool(OnnxProto.Node n, String name, String out) {
+    if (n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
+      throw new UnsupportedOperationException(name + ": MaxPool's Indices output");
+    }
+    String x = value(input(n, 0));
+    Shape xs = shapes.get(x);
+    long[] ks = ints(n, "kernel_shape", null);
+    if (ks == null || ks.length != 2 || xs.rank() != 4) {
+      throw new UnsupportedOperationException(name + ": only 2-D " + n.opType() + " is supported");
+    }
+    int[] k = toInt(ks), s = fill(ints(n, "strides", null), 2, 1), d = fill(ints(n, "dilations", null), 2, 1);
+    int[] p = spatialPads(n, xs, k, s, d);
+    boolean max = n.opType().equals("MaxPool");
+    add(name, new PoolOp(max ? PoolOp.Type.MAX : PoolOp.Type.AVG, k, s, p, d, i(n, "ceil_mode", 0) != 0,
+        i(n, "count_include_pad", 0) != 0), List.of(x), out);
+  }
+
+  private void softmax(OnnxProto.Node n, String name, String out, boolean log) {
+    String x = value(input(n, 0));
+    Shape xs = shapes.get(x);
+    if (opset >= 13) {
+      add(name, new SoftmaxOp((int) i(n, "axis", -1), log), List.of(x), out);
+      return;
+    }
+    // Before opset 13 the input is flattened to 2-D at axis.
+    int axis = xs.axis((int) i(n, "axis", 1));
+    long outer = 1;
+    for (int k = 0; k < axis; k++) outer *= xs.dim(k);
+    String flat = add(name + "#2d", new ReshapeOp(new long[] {outer, -1}), List.of(x), fresh(name + "#flat"));
+    String sm = add(name, new SoftmaxOp(1, log), List.of(flat), fresh(name + "#sm"));
+    add(name + "#back", new ReshapeOp(xs.dims()), List.of(sm), out);
+  }
+
+  private void squeeze(OnnxProto.Node n, String name, String out, boolean unsqueeze) {
+    String x = value(input(n, 0));
+    Shape xs = shapes.get(x);
+    long[] axes = opset >= 13 && n.inputs().size() > 1 ? constLongs(input(n, 1)) : ints(n, "axes", null);
+    List<Long> dims = new ArrayList<>();
+    for (long v : xs.dims()) dims.add(v);
+    if (unsqueeze) {
+      int r = xs.rank() + axes.length;
+      long[] norm = new long[axes.length];
+      for (int k = 0; k < axes.length; k++) norm[k] = axes[k] < 0 ? axes[k] + r : axes[k];
+      java.util.Arrays.sort(norm);
+      for (long a : norm) dims.add((int) a, 1L);
+    } else if (axes == null) {
+      dims.removeIf(v -> v == 1);
+    } else {
+      long[] norm = new long[axes.length];
+      for (int k = 0; k < axes.length; k++) norm[k] = axes[k] < 0 ? axes[k] + xs.rank() : axes[k];
+      java.util.Arrays.sort(norm);
+      for (int k = norm.length - 1; k >= 0; k--) {
+        if (xs.dim((int) norm[k]) != 1) throw new OnnxFormatException(name + ": cannot squeeze axis " + norm[k] + " of " + xs);
+        dims.remove((int) norm[k]);
+      }
+    }
+    add(name, new ReshapeOp(dims.stream().mapToLong(Long::longValue).toArray()), List.of(x), out);
+  }
+
+  private void pad(OnnxProto.Node n, String name, String out) {
+    String x = value(input(n, 0));
+    Shape xs = shapes.get(x);
+    long[] pads;
+    float v = 0f;
+    if (opset < 11) {
+      pads = ints(n, "pads", new long[2 * xs.rank()]);
+      v = f(n, "value", 0f);
+    } else {
+      pads = constLongs(input(n, 1));
+      if (!input(n, 2).isEmpty()) v = constTensor(input(n, 2)).get(0);
+    }
+    long[] axes = input(n, 3).isEmpty() ? null : constLongs(input(n, 3));
+    int r = xs.rank();
+    long[] before = new long[r], after = new long[r];
+    if (axes == null) {
+      if (pads.length != 2 * r) throw new OnnxFormatException(name + ": " + pads.length + " pads for rank " + r);
+      for (int k = 0; k < r; k++) {
+        before[k] = pads[k];
+        after[k] = pads[k + r];
+      }
+    } else {
+      for (int k = 0; k < axes.length; k++) {
+        int a = (int) (axes[k] < 0 ? axes[k] + r : axes[k]);
+        before[a] = pads[k];
+        after[a] = pads[k + axes.length];
+      }
+    }
+    PadMode mode = PadMode.valueOf(s(n, "mode", "constant").toUpperCase(java.util.Locale.ROOT));
+    add(name, new PadOp(before, after, mode, v), List.of(x), out);
+  }
+}

@@ -1,0 +1,15 @@
+package dev.layerfuse.onnx;
+
+import dev.layerfuse.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/** Builds in-memory {@link OnnxProto.Tensor}s from layerfuse tensors (for values the importer derives). */
+final class OnnxProtoTensors {
+  private OnnxProtoTensors() {}
+
+  static OnnxProto.Tensor of(String name, Tensor t) {
+    return new OnnxProto.Tensor(name, OnnxProto.FLOAT, t.shape().dims(), null, t.toArray(), new long[0], new long[0],
+        new double[0], new long[0], List.of(), Map.of(), false);
+  }
+}

@@ -28,7 +28,10 @@ float apply_bin(int op, float a, float b) {
     case LF_BIN_ADD: return a + b;
     case LF_BIN_SUB: return a - b;
     case LF_BIN_MUL: return a * b;
-    default: return a / b;
+    case LF_BIN_DIV: return a / b;
+    // NaN-propagating, as ONNX Max/Min.
+    case LF_BIN_MAX: return (a != a || b != b) ? NAN : (a > b ? a : b);
+    default: return (a != a || b != b) ? NAN : (a < b ? a : b);
   }
 }
 
@@ -83,7 +86,7 @@ int lf_f32_binary(int isa, int op, LF_DIMS_PARAMS(d), LF_DIMS_PARAMS(sa), LF_DIM
   const lf::IsaKernels* ks = lf::kernels_for(isa);
   if (ks == nullptr) return LF_ERR_UNSUPPORTED_ISA;
   const lf::Dims dims = LF_DIMS(d), as = LF_DIMS(sa), bs = LF_DIMS(sb);
-  if (!lf::valid_dims(dims) || op < LF_BIN_ADD || op > LF_BIN_DIV || !lf::valid_act(act, lo, hi)) {
+  if (!lf::valid_dims(dims) || op < LF_BIN_ADD || op > LF_BIN_MIN || !lf::valid_act(act, lo, hi)) {
     return LF_ERR_INVALID_ARGUMENT;
   }
   if (lf::count(dims) == 0) return LF_OK;

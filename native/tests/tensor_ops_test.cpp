@@ -16,6 +16,11 @@ LF_TEST(binary_broadcasts_and_applies_activation) {
   float num[2] = {1, 3}, den[1] = {2};
   LF_CHECK(lf_f32_binary(0, LF_BIN_DIV, 1, 1, 1, 1, 1, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, num, den, d, LF_ACT_NONE, 0,
                          0, 0) == LF_OK && d[0] == 0.5f && d[1] == 1.5f, "scalar divide");
+  float lo[1] = {0.5f}, mx[2];
+  LF_CHECK(lf_f32_binary(0, LF_BIN_MAX, 1, 1, 1, 1, 1, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, num, lo, mx, LF_ACT_NONE, 0,
+                         0, 0) == LF_OK && mx[0] == 1 && mx[1] == 3, "max");
+  LF_CHECK(lf_f32_binary(0, LF_BIN_MIN, 1, 1, 1, 1, 1, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, num, lo, mx, LF_ACT_NONE, 0,
+                         0, 0) == LF_OK && mx[0] == 0.5f && mx[1] == 0.5f, "min");
   LF_CHECK(lf_f32_binary(0, 7, 1, 1, 1, 1, 1, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, num, den, d, 0, 0, 0, 0) ==
                LF_ERR_INVALID_ARGUMENT, "unknown op");
 }

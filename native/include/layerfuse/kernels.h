@@ -157,7 +157,7 @@ int lf_f32_add_act(int isa, int64_t count, const float* a, const float* b, float
 
 /* --- layout and elementwise ops over up to LF_MAX_RANK dimensions --- */
 enum { LF_MAX_RANK = 6 };
-enum { LF_BIN_ADD = 0, LF_BIN_SUB = 1, LF_BIN_MUL = 2, LF_BIN_DIV = 3 };
+enum { LF_BIN_ADD = 0, LF_BIN_SUB = 1, LF_BIN_MUL = 2, LF_BIN_DIV = 3, LF_BIN_MAX = 4, LF_BIN_MIN = 5 };
 enum { LF_PAD_CONSTANT = 0, LF_PAD_EDGE = 1, LF_PAD_REFLECT = 2, LF_PAD_WRAP = 3 };
 
 /* Dimensions and element strides, outermost first, rank <= LF_MAX_RANK; unused entries are

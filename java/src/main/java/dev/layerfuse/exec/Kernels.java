@@ -161,7 +161,7 @@ public abstract class Kernels {
   }
 
   /** Binary elementwise kinds; the value is the C ABI's {@code LF_BIN_*}. */
-  public enum BinaryKind { ADD, SUB, MUL, DIV }
+  public enum BinaryKind { ADD, SUB, MUL, DIV, MAX, MIN }
 
   /** Padding modes; the value is the C ABI's {@code LF_PAD_*}. */
   public enum PadMode { CONSTANT, EDGE, REFLECT, WRAP }

@@ -7,7 +7,7 @@ import dev.layerfuse.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
 
-/** Elementwise Add/Sub/Mul/Div of two values with NumPy broadcasting (ONNX semantics). */
+/** Elementwise Add/Sub/Mul/Div/Max/Min of two values with NumPy broadcasting (ONNX semantics). */
 public record BinaryOp(BinaryKind type) implements Op {
   public BinaryOp {
     if (type == null) throw new IllegalArgumentException("binary op type is null");
@@ -19,7 +19,9 @@ public record BinaryOp(BinaryKind type) implements Op {
       case ADD: return "Add";
       case SUB: return "Sub";
       case MUL: return "Mul";
-      default: return "Div";
+      case DIV: return "Div";
+      case MAX: return "Max";
+      default: return "Min";
     }
   }
 

@@ -249,8 +249,17 @@ public final class OnnxImporter {
           lo = f(n, "min", Float.NEGATIVE_INFINITY);
           hi = f(n, "max", Float.POSITIVE_INFINITY);
         } else {
-          lo = input(n, 1).isEmpty() ? Float.NEGATIVE_INFINITY : constTensor(input(n, 1)).get(0);
-          hi = input(n, 2).isEmpty() ? Float.POSITIVE_INFINITY : constTensor(input(n, 2)).get(0);
+          String mn = input(n, 1), mx = input(n, 2);
+          if ((!mn.isEmpty() && !isConst(mn)) || (!mx.isEmpty() && !isConst(mx))) {
+            // Bounds fed at run time: max(x, min) then min(., max), as broadcasting binary ops.
+            String v = value(input(n, 0));
+            if (!mn.isEmpty()) v = add(name + "#min", new BinaryOp(BinaryKind.MAX), List.of(v, value(mn)),
+                mx.isEmpty() ? out : fresh(name + "#lo"));
+            if (!mx.isEmpty()) add(name, new BinaryOp(BinaryKind.MIN), List.of(v, value(mx)), out);
+            return;
+          }
+          lo = mn.isEmpty() ? Float.NEGATIVE_INFINITY : constTensor(mn).get(0);
+          hi = mx.isEmpty() ? Float.POSITIVE_INFINITY : constTensor(mx).get(0);
         }
         if (lo > hi) {
           // ONNX: min > max clamps everything to max.
@@ -407,9 +416,11 @@ public final class OnnxImporter {
 
   private void gemm(OnnxProto.Node n, String name, String out) {
     float alpha = f(n, "alpha", 1f), beta = f(n, "beta", 1f);
-    if (i(n, "transA", 0) != 0) throw new UnsupportedOperationException(name + ": Gemm with transA=1");
     String bName = input(n, 1);
-    if (!isConst(bName)) throw new UnsupportedOperationException(name + ": Gemm with a non-constant B");
+    if (i(n, "transA", 0) != 0 || !isConst(bName)) {
+      gemmGeneral(n, name, out, alpha, beta);
+      return;
+    }
     Tensor b = constTensor(bName);
     boolean transB = i(n, "transB", 0) != 0;
     long kk = transB ? b.shape().dim(1) : b.shape().dim(0), nn = transB ? b.shape().dim(0) : b.shape().dim(1);
@@ -447,6 +458,27 @@ public final class OnnxImporter {
           List.of(cValue), fresh(name + "#c"));
     }
     add(name + "#addc", new BinaryOp(BinaryKind.ADD), List.of(prod, scaled), out);
+  }
+
+  /** Gemm with transA or a B fed at run time: Transpose, MatMul, scale, and a broadcasting add of C. */
+  private void gemmGeneral(OnnxProto.Node n, String name, String out, float alpha, float beta) {
+    String a = value(input(n, 0)), b = value(input(n, 1));
+    if (i(n, "transA", 0) != 0) a = add(name + "#ta", new TransposeOp(new int[] {1, 0}), List.of(a), fresh(name + "#at"));
+    if (i(n, "transB", 0) != 0) b = add(name + "#tb", new TransposeOp(new int[] {1, 0}), List.of(b), fresh(name + "#bt"));
+    String c = input(n, 2);
+    boolean hasC = !c.isEmpty() && beta != 0f;
+    String y = add(name, new MatMulOp(null), List.of(a, b), alpha == 1f && !hasC ? out : fresh(name + "#ab"));
+    if (alpha != 1f) {
+      y = add(name + "#alpha", new ChannelConstantOp(ChannelConstantOp.Type.MUL, Tensor.of(Shape.of(1), new float[] {alpha})),
+          List.of(y), hasC ? fresh(name + "#scaled") : out);
+    }
+    if (!hasC) return;
+    String cv = value(c);
+    if (beta != 1f) {
+      cv = add(name + "#beta", new ChannelConstantOp(ChannelConstantOp.Type.MUL, Tensor.of(Shape.of(1), new float[] {beta})),
+          List.of(cv), fresh(name + "#c"));
+    }
+    add(name + "#addc", new BinaryOp(BinaryKind.ADD), List.of(y, cv), out);
   }
 
   private void binary(OnnxProto.Node n, String name, String out) {

@@ -78,7 +78,8 @@ class TensorOpsSessionTest {
         ib += c * sb[d];
       }
       double x = a.get(ia), y = b.get(ib);
-      r[i] = kind == BinaryKind.ADD ? x + y : kind == BinaryKind.SUB ? x - y : kind == BinaryKind.MUL ? x * y : x / y;
+      r[i] = kind == BinaryKind.ADD ? x + y : kind == BinaryKind.SUB ? x - y : kind == BinaryKind.MUL ? x * y
+          : kind == BinaryKind.DIV ? x / y : kind == BinaryKind.MAX ? Math.max(x, y) : Math.min(x, y);
     }
     return r;
   }

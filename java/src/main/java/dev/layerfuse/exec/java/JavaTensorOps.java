@@ -31,7 +31,9 @@ final class JavaTensorOps {
           case ADD: r = x + z; break;
           case SUB: r = x - z; break;
           case MUL: r = x * z; break;
-          default: r = x / z;
+          case DIV: r = x / z; break;
+          case MAX: r = Float.isNaN(x) || Float.isNaN(z) ? Float.NaN : Math.max(x, z); break;
+          default: r = Float.isNaN(x) || Float.isNaN(z) ? Float.NaN : Math.min(x, z);
         }
         y[yo + out + i] = r;
       }

@@ -243,6 +243,17 @@ public final class OnnxImporter {
       case "Sigmoid": act(n, name, out, Activation.sigmoid()); return;
       case "Tanh": act(n, name, out, Activation.tanh()); return;
       case "HardSwish": act(n, name, out, Activation.hardSwish()); return;
+      case "HardSigmoid": {
+        // max(0, min(1, alpha·x + beta)) as scale, shift and a clamp.
+        float alpha = f(n, "alpha", 0.2f), beta = f(n, "beta", 0.5f);
+        String x = value(input(n, 0));
+        String ax = add(name + "#alpha", new ChannelConstantOp(ChannelConstantOp.Type.MUL,
+            Tensor.of(Shape.of(1), new float[] {alpha})), List.of(x), fresh(name + "#ax"));
+        String axb = add(name + "#beta", new ChannelConstantOp(ChannelConstantOp.Type.ADD,
+            Tensor.of(Shape.of(1), new float[] {beta})), List.of(ax), fresh(name + "#axb"));
+        add(name, new ActivationOp(Activation.clamp(0f, 1f)), List.of(axb), out);
+        return;
+      }
       case "Clip": {
         float lo, hi;
         if (opset < 11) {
@@ -532,14 +543,23 @@ public final class OnnxImporter {
     String x = value(input(n, 0));
     Shape xs = shapes.get(x);
     long[] ks = ints(n, "kernel_shape", null);
-    if (ks == null || ks.length != 2 || xs.rank() != 4) {
-      throw new UnsupportedOperationException(name + ": only 2-D " + n.opType() + " is supported");
+    if (ks == null || (ks.length != 2 && ks.length != 1) || xs.rank() != ks.length + 2) {
+      throw new UnsupportedOperationException(name + ": only 1-D and 2-D " + n.opType() + " are supported");
     }
-    int[] k = toInt(ks), s = fill(ints(n, "strides", null), 2, 1), d = fill(ints(n, "dilations", null), 2, 1);
+    int rank = ks.length;
+    int[] k = toInt(ks), s = fill(ints(n, "strides", null), rank, 1), d = fill(ints(n, "dilations", null), rank, 1);
     int[] p = spatialPads(n, xs, k, s, d);
-    boolean max = n.opType().equals("MaxPool");
-    add(name, new PoolOp(max ? PoolOp.Type.MAX : PoolOp.Type.AVG, k, s, p, d, i(n, "ceil_mode", 0) != 0,
-        i(n, "count_include_pad", 0) != 0), List.of(x), out);
+    PoolOp.Type type = n.opType().equals("MaxPool") ? PoolOp.Type.MAX : PoolOp.Type.AVG;
+    boolean ceil = i(n, "ceil_mode", 0) != 0, countPad = i(n, "count_include_pad", 0) != 0;
+    if (rank == 2) {
+      add(name, new PoolOp(type, k, s, p, d, ceil, countPad), List.of(x), out);
+      return;
+    }
+    // 1-D: pool as 2-D with a height of 1.
+    String x2 = add(name + "#to2d", new ReshapeOp(new long[] {0, 0, 1, -1}), List.of(x), fresh(name + "#x2d"));
+    String y2 = add(name, new PoolOp(type, new int[] {1, k[0]}, new int[] {1, s[0]}, new int[] {0, p[0], 0, p[1]},
+        new int[] {1, d[0]}, ceil, countPad), List.of(x2), fresh(name + "#y2d"));
+    add(name + "#to1d", new ReshapeOp(new long[] {0, 0, -1}), List.of(y2), out);
   }
 
   private void softmax(OnnxProto.Node n, String name, String out, boolean log) {

@@ -5,7 +5,7 @@ import java.util.Set;
 /** Which ONNX ops (default domain) the importer handles, checked for the whole model before importing. */
 final class Support {
   static final Set<String> OPS = Set.of("Constant", "Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization",
-      "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "Clip", "Add", "Sub", "Mul", "Div", "MaxPool", "AveragePool",
+      "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Clip", "Add", "Sub", "Mul", "Div", "MaxPool", "AveragePool",
       "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape", "Concat", "Softmax", "LogSoftmax", "Transpose",
       "Identity", "Dropout", "Squeeze", "Unsqueeze", "Pad");
 

@@ -89,6 +89,7 @@ public final class OnnxImporter {
     Map<String, Shape> inputs = new LinkedHashMap<>();
     for (OnnxProto.ValueInfo vi : g.inputs()) {
       if (constants.containsKey(vi.name())) continue;
+      if (inputs.containsKey(vi.name())) throw new OnnxFormatException("graph input '" + vi.name() + "' is listed twice");
       if (vi.elemType() != OnnxProto.FLOAT) {
         throw new UnsupportedOperationException("graph input '" + vi.name() + "' has element type " + vi.elemType()
             + "; only float32 inputs are supported");
@@ -100,7 +101,12 @@ public final class OnnxImporter {
           else throw new OnnxFormatException("graph input '" + vi.name() + "' has a symbolic dimension at axis " + i);
         }
       }
-      Shape s = Shape.of(d);
+      Shape s;
+      try {
+        s = Shape.of(d);
+      } catch (IllegalArgumentException e) {
+        throw new OnnxFormatException("graph input '" + vi.name() + "': " + e.getMessage(), e);
+      }
       inputs.put(vi.name(), s);
       shapes.put(vi.name(), s);
     }
@@ -121,7 +127,11 @@ public final class OnnxImporter {
       }
       outputs.add(vi.name());
     }
-    return new Graph(inputs, nodes, outputs);
+    try {
+      return new Graph(inputs, nodes, outputs);
+    } catch (IllegalArgumentException e) {
+      throw new OnnxFormatException("invalid graph: " + e.getMessage(), e);
+    }
   }
 
   // ---- helpers ------------------------------------------------------------------------------

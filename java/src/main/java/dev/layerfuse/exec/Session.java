@@ -63,7 +63,12 @@ public final class Session implements AutoCloseable {
 
     Workspace(Plan plan, Kernels k, FloatBuf params) {
       arena = k.allocate(plan.arenaFloats());
-      scratch = k.allocate(plan.scratchFloats());
+      try {
+        scratch = k.allocate(plan.scratchFloats());
+      } catch (RuntimeException | Error e) {
+        arena.close();
+        throw e;
+      }
       List<Plan.Step> steps = plan.steps();
       calls = new Runnable[steps.size()];
       for (int i = 0; i < calls.length; i++) calls[i] = steps.get(i).bind(k, arena, params, scratch);

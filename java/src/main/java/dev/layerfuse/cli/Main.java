@@ -29,6 +29,12 @@ public final class Main {
           return Demo.run(cmdArgs, out, err);
         case "info":
           return Info.run(cmdArgs, out, err);
+        case "inspect":
+          return ModelCommands.inspect(cmdArgs, out);
+        case "fuse":
+          return ModelCommands.fuse(cmdArgs, out);
+        case "verify":
+          return ModelCommands.verify(cmdArgs, out);
         case "--version":
           out.println("layerfuse " + Main.class.getPackage().getImplementationVersion());
           return OK;
@@ -53,6 +59,9 @@ public final class Main {
     s.println("  demo    GEMM+bias+ReLU on the native and Java backends (which backend and ISA ran, do they");
     s.println("          agree, how fast); then ResNet-18 and MobileNetV2: build, fuse, verify, time fused vs unfused");
     s.println("  info    the active backend, ISA variants, OpenBLAS configuration and threads");
+    s.println("  inspect MODEL.onnx                      ops, parameters, FLOPs, and what fusion would do");
+    s.println("  fuse    MODEL.onnx -o OUT.onnx [--report R.json]   the fused model as standard ONNX");
+    s.println("  verify  MODEL.onnx [--tolerance 1e-4]   fused vs unfused on seeded inputs (exit 1 if over)");
     s.println();
     s.println("Options: --help, --version, --verbose (stack traces on errors)");
     s.println("System properties: -Dlayerfuse.backend=auto|native|java, -Dlayerfuse.isa=baseline|avx2|avx512,");

@@ -38,6 +38,37 @@ class MainTest {
   }
 
   @Test
+  void inspectFuseAndVerifyAnOnnxModel(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    String model = dev.layerfuse.onnx.OnnxProtoTest.shared("fixtures/tinynet/tinynet.onnx").toString();
+    Out inspect = run("inspect", model);
+    assertEquals(0, inspect.status(), inspect.err());
+    assertTrue(inspect.out().contains("BatchNorm") && inspect.out().contains("GFLOP") && inspect.out().contains("fusion:"),
+        inspect.out());
+    Path fused = dir.resolve("sub/fused.onnx"), report = dir.resolve("report.json");
+    Out fuse = run("fuse", model, "-o", fused.toString(), "--report", report.toString());
+    assertEquals(0, fuse.status(), fuse.err());
+    assertTrue(Files.size(fused) > 0 && Files.readString(report).contains("\"nodes_after\""));
+    dev.layerfuse.graph.Graph back = dev.layerfuse.onnx.OnnxImporter.load(fused);
+    assertTrue(!back.kindCounts().containsKey("BatchNorm"), back.kindCounts().toString());
+    Out verify = run("verify", model);
+    assertEquals(0, verify.status(), verify.out() + verify.err());
+    assertTrue(verify.out().contains("relative") && verify.out().contains("ok"), verify.out());
+    // Folding BatchNorm changes float rounding, so a zero tolerance must fail the check.
+    Out strict = run("verify", model, "--tolerance", "0");
+    assertEquals(1, strict.status(), strict.out());
+    assertTrue(strict.out().contains("FAILED"), strict.out());
+    Out missing = run("inspect", dir.resolve("nope.onnx").toString());
+    assertEquals(2, missing.status());
+    assertTrue(missing.err().contains("no such file"), missing.err());
+    Files.writeString(dir.resolve("bad.onnx"), "not a model");
+    Out bad = run("inspect", dir.resolve("bad.onnx").toString());
+    assertEquals(2, bad.status());
+    assertTrue(bad.err().contains("not a valid ONNX model"), bad.err());
+    assertEquals(2, run("fuse", model).status());
+    assertEquals(0, run("fuse", "--help").status());
+  }
+
+  @Test
   void demoRunsBothBackendsAndReportsAgreement() {
     Out demo = run("demo");
     assertEquals(0, demo.status(), demo.err());

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The protobuf reader on real files from other tools, and on truncated or mutated ones. */
-class OnnxProtoTest {
+public class OnnxProtoTest {
   @TempDir Path dir;
 
-  static Path shared(String rel) {
+  public static Path shared(String rel) {
     Path root = Path.of(System.getProperty("layerfuse.project.root", "..")).toAbsolutePath().normalize();
     Path p = root.resolve("../shared").resolve(rel).normalize();
     assertTrue(Files.exists(p), "missing " + p);

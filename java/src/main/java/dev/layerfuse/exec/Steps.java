@@ -258,29 +258,9 @@ final class Steps {
     if (n.op() instanceof MatMulOp mm) {
       Shape bs = mm.weight() != null ? mm.weight().shape() : shapes.get(n.inputs().get(1));
       MatMulOp.Dims d = MatMulOp.dims(n.name(), xs, bs);
-      long batches = 1;
-      for (long v : d.batch()) batches *= v;
-      long[] aOff = new long[(int) batches], bOff = new long[(int) batches];
-      long[] outBatch = d.batch();
-      long[] aBatch = java.util.Arrays.copyOf(xs.dims(), Math.max(0, xs.rank() - 2));
-      long[] bBatch = java.util.Arrays.copyOf(bs.dims(), Math.max(0, bs.rank() - 2));
-      if (d.aVector()) aBatch = new long[0];
-      if (d.bVector()) bBatch = new long[0];
-      long[] sa = Strided.broadcastStrides(aBatch, outBatch), sb = Strided.broadcastStrides(bBatch, outBatch);
-      int[] idx = new int[outBatch.length];
-      for (int i = 0; i < batches; i++) {
-        long oa = 0, ob = 0;
-        for (int j = 0; j < idx.length; j++) {
-          oa += idx[j] * sa[j];
-          ob += idx[j] * sb[j];
-        }
-        aOff[i] = oa * d.m() * d.k();
-        bOff[i] = ob * d.k() * d.n();
-        for (int j = idx.length - 1; j >= 0; j--) {
-          if (++idx[j] < outBatch[j]) break;
-          idx[j] = 0;
-        }
-      }
+      long[][] offsets = d.batchOffsets(xs, bs);
+      long[] aOff = offsets[0], bOff = offsets[1];
+      long batches = aOff.length;
       Gemm g = Gemm.of(d.m(), d.n(), d.k()).build();
       long w = mm.weight() != null ? p.offset(mm.weight()) : -1;
       long mn = d.m() * d.n();

@@ -21,7 +21,47 @@ public record MatMulOp(Tensor weight) implements Op {
   }
 
   /** Batch dims of the output, M, N, K, and whether A/B were 1-D. */
-  public record Dims(long[] batch, long m, long n, long k, boolean aVector, boolean bVector) {}
+  public record Dims(long[] batch, long m, long n, long k, boolean aVector, boolean bVector) {
+    /**
+     * For each output batch entry (row-major), the element offsets of its A and B matrices,
+     * with leading batch axes broadcast: {@code [0]} for A, {@code [1]} for B.
+     */
+    public long[][] batchOffsets(Shape a, Shape b) {
+      long[] aBatch = aVector ? new long[0] : java.util.Arrays.copyOf(a.dims(), a.rank() - 2);
+      long[] bBatch = bVector ? new long[0] : java.util.Arrays.copyOf(b.dims(), b.rank() - 2);
+      long[] sa = broadcastStrides(aBatch, batch), sb = broadcastStrides(bBatch, batch);
+      long count = 1;
+      for (long v : batch) count *= v;
+      long[][] out = new long[2][(int) count];
+      int[] idx = new int[batch.length];
+      for (int i = 0; i < count; i++) {
+        long oa = 0, ob = 0;
+        for (int j = 0; j < idx.length; j++) {
+          oa += idx[j] * sa[j];
+          ob += idx[j] * sb[j];
+        }
+        out[0][i] = oa * m * k;
+        out[1][i] = ob * k * n;
+        for (int j = idx.length - 1; j >= 0; j--) {
+          if (++idx[j] < batch[j]) break;
+          idx[j] = 0;
+        }
+      }
+      return out;
+    }
+
+    /** Matrix-index strides of {@code in}'s batch axes broadcast to {@code out} (0 on broadcast axes). */
+    private static long[] broadcastStrides(long[] in, long[] out) {
+      long[] s = new long[out.length];
+      long acc = 1;
+      for (int i = in.length - 1; i >= 0; i--) {
+        int o = i + (out.length - in.length);
+        s[o] = in[i] == 1 ? 0 : acc;
+        acc *= in[i];
+      }
+      return s;
+    }
+  }
 
   public static Dims dims(String node, Shape a, Shape b) {
     if (a.rank() == 0 || b.rank() == 0) throw new ShapeException(node, "MatMul operands must have rank >= 1, got " + a + " and " + b);

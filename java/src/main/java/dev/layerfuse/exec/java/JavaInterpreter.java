@@ -167,25 +167,10 @@ public final class JavaInterpreter {
       Shape bs = mm.weight() != null ? mm.weight().shape() : inShapes[1];
       float[] b = mm.weight() != null ? arr(mm.weight()) : in[1];
       MatMulOp.Dims d = MatMulOp.dims(node.name(), xs, bs);
-      long[] ob = d.batch();
-      long[] sa = Strided.broadcastStrides(d.aVector() ? new long[0] : java.util.Arrays.copyOf(xs.dims(), xs.rank() - 2), ob);
-      long[] sb = Strided.broadcastStrides(d.bVector() ? new long[0] : java.util.Arrays.copyOf(bs.dims(), bs.rank() - 2), ob);
+      long[][] off = d.batchOffsets(xs, bs);
       Gemm g = Gemm.of(d.m(), d.n(), d.k()).build();
-      long batches = 1;
-      for (long v : ob) batches *= v;
-      int[] idx = new int[ob.length];
-      for (int i = 0; i < batches; i++) {
-        long oa = 0, obb = 0;
-        for (int j = 0; j < idx.length; j++) {
-          oa += idx[j] * sa[j];
-          obb += idx[j] * sb[j];
-        }
-        JavaGemm.gemm(g, x, (int) (oa * d.m() * d.k()), b, (int) (obb * d.k() * d.n()), null, 0, null, 0, y,
-            (int) (i * d.m() * d.n()));
-        for (int j = idx.length - 1; j >= 0; j--) {
-          if (++idx[j] < ob[j]) break;
-          idx[j] = 0;
-        }
+      for (int i = 0; i < off[0].length; i++) {
+        JavaGemm.gemm(g, x, (int) off[0][i], b, (int) off[1][i], null, 0, null, 0, y, (int) (i * d.m() * d.n()));
       }
     } else {
       throw new UnsupportedOperationException(node.name() + ": the Java interpreter has no kernel for " + op.kind());

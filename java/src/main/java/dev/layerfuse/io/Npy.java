@@ -1,7 +1,8 @@
 package dev.layerfuse.io;
 
-import dev.layerfuse.tensor.Shape;
+import dev.layerfuse.tensor.DType;
 import dev.layerfuse.tensor.Tensor;
+import dev.layerfuse.tensor.TypedArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,8 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * NumPy {@code .npy} files (format versions 1-3). Reading accepts C-order float32/float64/
- * float16 and integer/bool arrays and returns float32 tensors; writing produces float32
- * ({@code <f4}). Lengths are checked against the file before any allocation.
+ * float16 and integer/bool arrays, as float32 tensors or with their exact type; writing keeps the
+ * type. Lengths are checked against the file before any allocation.
  */
 public final class Npy {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -24,7 +25,13 @@ public final class Npy {
 
   private Npy() {}
 
+  /** Reads a float-convertible {@code .npy} as a float32 tensor (integer and bool values converted). */
   public static Tensor read(Path file) {
+    return readTyped(file).toTensor();
+  }
+
+  /** Reads a {@code .npy} with its exact element type. */
+  public static TypedArray readTyped(Path file) {
     byte[] all;
     try {
       all = Files.readAllBytes(file);
@@ -34,7 +41,7 @@ public final class Npy {
     return read(all, file.toString());
   }
 
-  static Tensor read(byte[] all, String name) {
+  static TypedArray read(byte[] all, String name) {
     ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
     if (all.length < 10) throw bad(name, "file is " + all.length + " bytes");
     for (int i = 0; i < MAGIC.length; i++) if (all[i] != MAGIC[i]) throw bad(name, "missing the \\x93NUMPY magic");
@@ -57,10 +64,10 @@ public final class Npy {
     if (!d.find() || !f.find() || !s.find()) throw bad(name, "header lacks descr, fortran_order or shape: " + header.trim());
     if (f.group(1).equals("True")) throw bad(name, "Fortran-order arrays are not supported");
     if (d.group(1).equals(">")) throw bad(name, "big-endian arrays are not supported");
-    char kind = d.group(2).charAt(0);
-    int size = Integer.parseInt(d.group(3));
-    String type = "" + kind + size;
-    if (!java.util.Set.of("f4", "f8", "f2", "i8", "i4", "i2", "i1", "u1", "u2", "u4", "u8", "b1").contains(type)) {
+    DType type;
+    try {
+      type = DType.fromNpy(d.group(2) + d.group(3));
+    } catch (IllegalArgumentException e) {
       throw bad(name, "unsupported dtype " + d.group(0));
     }
     String dims = s.group(1).trim();
@@ -72,52 +79,50 @@ public final class Npy {
             throw bad(name, "bad dimension '" + x + "'");
           }
         }).toArray();
-    Shape sh;
+    long n;
     try {
-      sh = Shape.of(shape);
-    } catch (IllegalArgumentException e) {
+      n = TypedArray.count(shape);
+    } catch (IllegalArgumentException | ArithmeticException e) {
       throw bad(name, e.getMessage());
     }
     long dataStart = start + headerLen;
-    if (sh.numel() > Integer.MAX_VALUE - 8 || sh.numel() * size != all.length - dataStart) {
-      throw bad(name, "shape " + sh + " of " + type + " needs " + sh.numel() * size + " data bytes, file has " + (all.length - dataStart));
+    if (n * type.size() != all.length - dataStart) {
+      throw bad(name, "shape " + java.util.Arrays.toString(shape) + " of " + type.npyCode() + " needs " + n * type.size()
+          + " data bytes, file has " + (all.length - dataStart));
     }
     b.position((int) dataStart);
-    float[] v = new float[(int) sh.numel()];
-    for (int i = 0; i < v.length; i++) {
-      switch (type) {
-        case "f4": v[i] = b.getFloat(); break;
-        case "f8": v[i] = (float) b.getDouble(); break;
-        case "f2": v[i] = dev.layerfuse.tensor.Half.toFloat(b.getShort()); break;
-        case "i8": case "u8": v[i] = b.getLong(); break;
-        case "i4": v[i] = b.getInt(); break;
-        case "u4": v[i] = b.getInt() & 0xffffffffL; break;
-        case "i2": v[i] = b.getShort(); break;
-        case "u2": v[i] = b.getShort() & 0xffff; break;
-        case "i1": v[i] = b.get(); break;
-        default: v[i] = b.get() & 0xff; break;
-      }
-    }
-    return Tensor.wrap(sh, v);
+    return TypedArray.decode(type, shape, b);
   }
 
   /** Writes {@code t} as a float32 C-order {@code .npy} (version 1.0). */
   public static void write(Path file, Tensor t) {
-    StringBuilder dims = new StringBuilder();
-    for (int i = 0; i < t.shape().rank(); i++) dims.append(t.shape().dim(i)).append(t.shape().rank() == 1 ? "," : i + 1 < t.shape().rank() ? ", " : "");
-    String h = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
-    int total = 10 + h.length() + 1;
-    int pad = (64 - total % 64) % 64;
-    String header = h + " ".repeat(pad) + "\n";
-    ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 4 * (int) t.numel()).order(ByteOrder.LITTLE_ENDIAN);
-    b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
-    b.put(header.getBytes(StandardCharsets.ISO_8859_1));
-    for (float v : t.toArray()) b.putFloat(v);
+    write(file, TypedArray.of(t));
+  }
+
+  /** Writes {@code t} with its element type as a C-order {@code .npy} (version 1.0). */
+  public static void write(Path file, TypedArray t) {
     try {
-      Files.write(file, b.array());
+      Files.write(file, bytes(t));
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot write: " + e.getMessage(), e);
     }
+  }
+
+  /** The {@code .npy} encoding of {@code t} (also the member format of {@code .npz}). */
+  public static byte[] bytes(TypedArray t) {
+    StringBuilder dims = new StringBuilder();
+    for (int i = 0; i < t.rank(); i++) dims.append(t.dim(i)).append(t.rank() == 1 ? "," : i + 1 < t.rank() ? ", " : "");
+    String descr = (t.type().size() == 1 ? "|" : "<") + t.type().npyCode();
+    String h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+    int total = 10 + h.length() + 1;
+    int pad = (64 - total % 64) % 64;
+    String header = h + " ".repeat(pad) + "\n";
+    if (header.length() > 0xffff) throw new IllegalArgumentException("npy header too long for " + t);
+    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(10 + header.length() + t.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
+    b.put(header.getBytes(StandardCharsets.ISO_8859_1));
+    t.encode(b);
+    return b.array();
   }
 
   private static IllegalArgumentException bad(String name, String what) {

@@ -26,7 +26,9 @@ import dev.layerfuse.graph.ReshapeOp;
 import dev.layerfuse.graph.SoftmaxOp;
 import dev.layerfuse.graph.TransposeOp;
 import dev.layerfuse.tensor.Shape;
+import dev.layerfuse.tensor.DType;
 import dev.layerfuse.tensor.Tensor;
+import dev.layerfuse.tensor.TypedArray;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,60 +47,91 @@ public final class OnnxImporter {
   private final OnnxProto.Model model;
   private final Path dir;
   private final long opset;
+  private final Map<String, TypedArray> bound;
+  private final Map<String, long[]> inputDims;
+  private final boolean graphOnly;
   private final Map<String, OnnxProto.Tensor> constants = new HashMap<>();
+  private final Map<String, TypedArray> decoded = new HashMap<>();
   private final Map<String, Shape> shapes = new HashMap<>();
   private final List<Node> nodes = new ArrayList<>();
   private int counter;
 
-  private OnnxImporter(OnnxProto.Model model, Path dir) {
+  private OnnxImporter(OnnxProto.Model model, Path dir, Map<String, TypedArray> bound, Map<String, long[]> inputDims,
+                       boolean graphOnly) {
     this.model = model;
     this.dir = dir;
+    this.bound = bound;
+    this.inputDims = inputDims;
+    this.graphOnly = graphOnly;
     Long v = model.opsets().get("");
     this.opset = v == null ? 1 : v;
   }
 
+  /**
+   * The result of importing with bindings: the float32 graph of the run-time computation (null
+   * when every output is known at compile time) and the outputs that folded to constants, with
+   * their ONNX element types.
+   */
+  public record Imported(Graph graph, Map<String, TypedArray> constantOutputs, List<String> outputs) {}
+
   /** Reads and imports {@code file}; external data is read relative to its directory. */
   public static Graph load(Path file) {
+    return importModel(read(file), file.toAbsolutePath().getParent());
+  }
+
+  /** Parses {@code file} as an ONNX ModelProto. */
+  public static OnnxProto.Model read(Path file) {
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
       throw new OnnxFormatException(file + ": cannot read: " + e.getMessage(), e);
     }
-    Path parent = file.toAbsolutePath().getParent();
-    return importModel(OnnxProto.parseModel(bytes, file.getFileName().toString()), parent);
+    return OnnxProto.parseModel(bytes, file.getFileName().toString());
   }
 
+  /** Imports a model whose graph inputs are all float32 tensors and whose outputs are float32. */
   public static Graph importModel(OnnxProto.Model model, Path modelDir) {
-    return new OnnxImporter(model, modelDir).run();
+    return new OnnxImporter(model, modelDir, Map.of(), Map.of(), true).run().graph();
   }
 
-  private Graph run() {
+  /**
+   * Imports with {@code bound} graph inputs treated as constants (weights, shapes and non-float
+   * inputs fed at run time are bound by {@link OnnxModel}) and {@code inputDims} overriding the
+   * declared dims of run-time inputs (symbolic dims resolved).
+   */
+  public static Imported importModel(OnnxProto.Model model, Path modelDir, Map<String, TypedArray> bound,
+                                     Map<String, long[]> inputDims) {
+    return new OnnxImporter(model, modelDir, bound, inputDims, false).run();
+  }
+
+  private Imported run() {
     OnnxProto.Graph g = model.graph();
     for (OnnxProto.Tensor t : g.initializers()) constants.put(t.name(), t);
-    Map<String, String> unsupported = new LinkedHashMap<>();
-    for (OnnxProto.Node n : g.nodes()) {
-      String why = Support.why(n, opset);
-      if (why != null) unsupported.putIfAbsent(why, n.name().isEmpty() ? n.opType() + " (unnamed)" : n.name());
-    }
-    if (!unsupported.isEmpty()) {
-      StringBuilder sb = new StringBuilder("unsupported ONNX model:");
-      unsupported.forEach((op, first) -> sb.append(' ').append(op).append(" (first at node ").append(first).append(");"));
-      throw new UnsupportedOperationException(sb.toString());
-    }
+    Support.check(model);
     Map<String, Shape> inputs = new LinkedHashMap<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (OnnxProto.ValueInfo vi : g.inputs()) {
+      if (!seen.add(vi.name())) throw new OnnxFormatException("graph input '" + vi.name() + "' is listed twice");
       if (constants.containsKey(vi.name())) continue;
-      if (inputs.containsKey(vi.name())) throw new OnnxFormatException("graph input '" + vi.name() + "' is listed twice");
-      if (vi.elemType() != OnnxProto.FLOAT) {
-        throw new UnsupportedOperationException("graph input '" + vi.name() + "' has element type " + vi.elemType()
-            + "; only float32 inputs are supported");
+      TypedArray b = bound.get(vi.name());
+      if (b != null) {
+        checkDeclared(vi, b.type().onnxCode(), b.dims());
+        constants.put(vi.name(), OnnxProtoTensors.of(vi.name(), b));
+        decoded.put(vi.name(), b);
+        continue;
       }
-      long[] d = vi.dims().clone();
+      if (vi.elemType() != OnnxProto.FLOAT) {
+        throw new UnsupportedOperationException("graph input '" + vi.name() + "' has element type " + typeName(vi.elemType())
+            + "; only float32 inputs are compiled (OnnxModel binds inputs of other types when they are fed)");
+      }
+      long[] d = inputDims.containsKey(vi.name()) ? inputDims.get(vi.name()) : vi.dims().clone();
+      if (inputDims.containsKey(vi.name())) checkDeclared(vi, OnnxProto.FLOAT, d);
       for (int i = 0; i < d.length; i++) {
         if (d[i] < 0) {
           if (i == 0) d[i] = 1;
-          else throw new OnnxFormatException("graph input '" + vi.name() + "' has a symbolic dimension at axis " + i);
+          else throw new OnnxFormatException("graph input '" + vi.name() + "' has a symbolic dimension at axis " + i
+              + " (feed the input through OnnxModel to resolve it)");
         }
       }
       Shape s;
@@ -112,26 +145,116 @@ public final class OnnxImporter {
     }
     for (OnnxProto.Node n : g.nodes()) {
       try {
-        translate(n);
+        if (foldable(n)) fold(n);
+        else translate(n);
       } catch (UnsupportedOperationException | OnnxFormatException e) {
         throw e;
       } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException e) {
         throw new OnnxFormatException("node " + nodeName(n) + " (" + n.opType() + "): " + e.getMessage(), e);
       }
     }
-    List<String> outputs = new ArrayList<>();
+    List<String> outputs = new ArrayList<>(), graphOutputs = new ArrayList<>();
+    Map<String, TypedArray> constOutputs = new LinkedHashMap<>();
     for (OnnxProto.ValueInfo vi : g.outputs()) {
-      if (!shapes.containsKey(vi.name())) {
-        if (constants.containsKey(vi.name())) materialize(vi.name());
-        else throw new OnnxFormatException("graph output '" + vi.name() + "' is not produced by any node");
-      }
       outputs.add(vi.name());
+      if (shapes.containsKey(vi.name())) {
+        graphOutputs.add(vi.name());
+      } else if (constants.containsKey(vi.name())) {
+        TypedArray c = typedConst(vi.name());
+        if (graphOnly && c.type() == DType.FLOAT32) {
+          materialize(vi.name());
+          graphOutputs.add(vi.name());
+        } else if (graphOnly) {
+          throw new UnsupportedOperationException("graph output '" + vi.name() + "' is a constant " + c.type()
+              + " tensor; load the model with OnnxModel");
+        } else {
+          constOutputs.put(vi.name(), c);
+        }
+      } else {
+        throw new OnnxFormatException("graph output '" + vi.name() + "' is not produced by any node");
+      }
     }
+    if (graphOutputs.isEmpty() && graphOnly) throw new OnnxFormatException("the graph has no outputs");
+    Graph graph = null;
+    if (!graphOutputs.isEmpty()) {
+      try {
+        graph = new Graph(inputs, nodes, graphOutputs);
+      } catch (IllegalArgumentException e) {
+        throw new OnnxFormatException("invalid graph: " + e.getMessage(), e);
+      }
+    }
+    return new Imported(graph, constOutputs, outputs);
+  }
+
+  private static String typeName(int onnxType) {
     try {
-      return new Graph(inputs, nodes, outputs);
+      return DType.fromOnnx(onnxType).toString();
     } catch (IllegalArgumentException e) {
-      throw new OnnxFormatException("invalid graph: " + e.getMessage(), e);
+      return "code " + onnxType;
     }
+  }
+
+  /** A fed value against the graph input's declared type and (non-symbolic) dims. */
+  private static void checkDeclared(OnnxProto.ValueInfo vi, int type, long[] dims) {
+    if (vi.elemType() != 0 && vi.elemType() != type) {
+      throw new IllegalArgumentException("input '" + vi.name() + "': expected element type " + typeName(vi.elemType())
+          + ", got " + typeName(type));
+    }
+    long[] want = vi.dims();
+    if (want.length == 0) return; // no shape declared (or a scalar): nothing to hold the value to
+    if (want.length != dims.length) {
+      throw new IllegalArgumentException("input '" + vi.name() + "': expected shape " + describeDims(vi) + ", got "
+          + java.util.Arrays.toString(dims));
+    }
+    for (int k = 0; k < Math.min(want.length, dims.length); k++) {
+      if (want[k] >= 0 && want[k] != dims[k]) {
+        throw new IllegalArgumentException("input '" + vi.name() + "': expected shape " + describeDims(vi) + ", got "
+            + java.util.Arrays.toString(dims));
+      }
+    }
+  }
+
+  static String describeDims(OnnxProto.ValueInfo vi) {
+    StringBuilder b = new StringBuilder("[");
+    for (int k = 0; k < vi.dims().length; k++) {
+      if (k > 0) b.append(", ");
+      String p = k < vi.dimParams().size() ? vi.dimParams().get(k) : "";
+      b.append(vi.dims()[k] >= 0 ? Long.toString(vi.dims()[k]) : p.isEmpty() ? "?" : p);
+    }
+    return b.append(']').toString();
+  }
+
+  // ---- folding --------------------------------------------------------------------------------
+
+  /** True when every input of {@code n} is known now and the host evaluator implements its op. */
+  private boolean foldable(OnnxProto.Node n) {
+    if (!HostOps.supports(n.opType()) || n.inputs().isEmpty()) return false;
+    for (String v : n.inputs()) if (!v.isEmpty() && !isConst(v)) return false;
+    return true;
+  }
+
+  private void fold(OnnxProto.Node n) {
+    List<TypedArray> in = new ArrayList<>();
+    for (String v : n.inputs()) in.add(v.isEmpty() ? null : typedConst(v));
+    List<TypedArray> out = HostOps.eval(n, in, opset, nodeName(n));
+    for (int k = 0; k < n.outputs().size() && k < out.size(); k++) putConst(n.outputs().get(k), out.get(k));
+  }
+
+  private void putConst(String name, TypedArray v) {
+    if (name.isEmpty()) return;
+    constants.put(name, OnnxProtoTensors.of(name, v));
+    decoded.put(name, v);
+  }
+
+  private TypedArray typedConst(String v) {
+    TypedArray t = decoded.get(v);
+    if (t == null) {
+      OnnxProto.Tensor p = constants.get(v);
+      if (p == null) throw new UnsupportedOperationException("'" + v + "' must be a constant");
+      t = OnnxTensors.typed(p, dir);
+      decoded.put(v, t);
+    }
+    return t;
   }
 
   // ---- helpers ------------------------------------------------------------------------------
@@ -176,35 +299,6 @@ public final class OnnxImporter {
     return add("const:" + v, new ConstantOp(constTensor(v)), List.of(), v);
   }
 
-  private static long[] ints(OnnxProto.Node n, String a, long[] dflt) {
-    OnnxProto.Attribute at = n.attributes().get(a);
-    return at == null ? dflt : at.ints();
-  }
-
-  private static long i(OnnxProto.Node n, String a, long dflt) {
-    OnnxProto.Attribute at = n.attributes().get(a);
-    return at == null ? dflt : at.i();
-  }
-
-  private static float f(OnnxProto.Node n, String a, float dflt) {
-    OnnxProto.Attribute at = n.attributes().get(a);
-    return at == null ? dflt : at.f();
-  }
-
-  private static String s(OnnxProto.Node n, String a, String dflt) {
-    OnnxProto.Attribute at = n.attributes().get(a);
-    return at == null ? dflt : at.string();
-  }
-
-  private static int[] toInt(long[] v) {
-    int[] r = new int[v.length];
-    for (int k = 0; k < v.length; k++) {
-      if (v[k] > Integer.MAX_VALUE || v[k] < Integer.MIN_VALUE) throw new OnnxFormatException("attribute value " + v[k] + " out of range");
-      r[k] = (int) v[k];
-    }
-    return r;
-  }
-
   private String input(OnnxProto.Node n, int k) {
     return k < n.inputs().size() ? n.inputs().get(k) : "";
   }
@@ -241,21 +335,21 @@ public final class OnnxImporter {
         return;
       }
       case "BatchNormalization": {
-        if (i(n, "training_mode", 0) != 0) throw new UnsupportedOperationException(name + ": BatchNormalization in training mode");
+        if (Attrs.i(n, "training_mode", 0) != 0) throw new UnsupportedOperationException(name + ": BatchNormalization in training mode");
         Tensor scale = constTensor(input(n, 1)), bias = constTensor(input(n, 2));
         Tensor mean = constTensor(input(n, 3)), var = constTensor(input(n, 4));
-        add(name, BatchNormOp.eval(flat(scale), flat(bias), flat(mean), flat(var), f(n, "epsilon", 1e-5f)),
+        add(name, BatchNormOp.eval(flat(scale), flat(bias), flat(mean), flat(var), Attrs.f(n, "epsilon", 1e-5f)),
             List.of(value(input(n, 0))), out);
         return;
       }
       case "Relu": act(n, name, out, Activation.relu()); return;
-      case "LeakyRelu": act(n, name, out, Activation.leakyRelu(f(n, "alpha", 0.01f))); return;
+      case "LeakyRelu": act(n, name, out, Activation.leakyRelu(Attrs.f(n, "alpha", 0.01f))); return;
       case "Sigmoid": act(n, name, out, Activation.sigmoid()); return;
       case "Tanh": act(n, name, out, Activation.tanh()); return;
       case "HardSwish": act(n, name, out, Activation.hardSwish()); return;
       case "HardSigmoid": {
         // max(0, min(1, alpha·x + beta)) as scale, shift and a clamp.
-        float alpha = f(n, "alpha", 0.2f), beta = f(n, "beta", 0.5f);
+        float alpha = Attrs.f(n, "alpha", 0.2f), beta = Attrs.f(n, "beta", 0.5f);
         String x = value(input(n, 0));
         String ax = add(name + "#alpha", new ChannelConstantOp(ChannelConstantOp.Type.MUL,
             Tensor.of(Shape.of(1), new float[] {alpha})), List.of(x), fresh(name + "#ax"));
@@ -267,8 +361,8 @@ public final class OnnxImporter {
       case "Clip": {
         float lo, hi;
         if (opset < 11) {
-          lo = f(n, "min", Float.NEGATIVE_INFINITY);
-          hi = f(n, "max", Float.POSITIVE_INFINITY);
+          lo = Attrs.f(n, "min", Float.NEGATIVE_INFINITY);
+          hi = Attrs.f(n, "max", Float.POSITIVE_INFINITY);
         } else {
           String mn = input(n, 1), mx = input(n, 2);
           if ((!mn.isEmpty() && !isConst(mn)) || (!mx.isEmpty() && !isConst(mx))) {
@@ -297,10 +391,10 @@ public final class OnnxImporter {
       case "MaxPool": case "AveragePool": pool(n, name, out); return;
       case "GlobalAveragePool": add(name, new GlobalAvgPoolOp(), List.of(value(input(n, 0))), out); return;
       case "GlobalMaxPool": add(name, new GlobalMaxPoolOp(), List.of(value(input(n, 0))), out); return;
-      case "Flatten": add(name, new FlattenOp((int) i(n, "axis", 1)), List.of(value(input(n, 0))), out); return;
+      case "Flatten": add(name, new FlattenOp((int) Attrs.i(n, "axis", 1)), List.of(value(input(n, 0))), out); return;
       case "Reshape": {
-        long[] target = opset < 5 ? ints(n, "shape", new long[0]) : constLongs(input(n, 1));
-        if (i(n, "allowzero", 0) != 0) {
+        long[] target = opset < 5 ? Attrs.ints(n, "shape", new long[0]) : constLongs(input(n, 1));
+        if (Attrs.i(n, "allowzero", 0) != 0) {
           for (long t : target) if (t == 0) throw new UnsupportedOperationException(name + ": Reshape allowzero with a 0 dim");
         }
         add(name, new ReshapeOp(target), List.of(value(input(n, 0))), out);
@@ -309,20 +403,71 @@ public final class OnnxImporter {
       case "Concat": {
         List<String> in = new ArrayList<>();
         for (String v : n.inputs()) in.add(value(v));
-        add(name, new ConcatOp((int) i(n, "axis", 0), in.size()), in, out);
+        add(name, new ConcatOp((int) Attrs.i(n, "axis", 0), in.size()), in, out);
         return;
       }
       case "Softmax": case "LogSoftmax": softmax(n, name, out, op.equals("LogSoftmax")); return;
       case "Transpose": {
-        long[] perm = ints(n, "perm", null);
-        add(name, new TransposeOp(perm == null ? null : toInt(perm)), List.of(value(input(n, 0))), out);
+        long[] perm = Attrs.ints(n, "perm", null);
+        add(name, new TransposeOp(perm == null ? null : Attrs.toInt(perm)), List.of(value(input(n, 0))), out);
         return;
       }
       case "Identity": add(name, PassThroughOp.identity(), List.of(value(input(n, 0))), out); return;
-      case "Dropout": add(name, PassThroughOp.dropout(0f), List.of(value(input(n, 0))), out); return;
+      case "Dropout": {
+        String x = value(input(n, 0));
+        add(name, PassThroughOp.dropout(0f), List.of(x), out);
+        if (n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
+          // Inference: the mask keeps everything.
+          long[] dims = shapes.get(x).dims();
+          long[] ones = new long[TypedArray.count(dims)];
+          java.util.Arrays.fill(ones, 1);
+          putConst(n.outputs().get(1), TypedArray.ofInts(DType.BOOL, dims, ones));
+        }
+        return;
+      }
+      case "Shape": case "Size": {
+        // Shapes are fixed when the graph is compiled, so these are constants.
+        long[] dims = shapes.get(value(input(n, 0))).dims();
+        TypedArray probe = TypedArray.zeros(DType.UINT8, dims);
+        putConst(out, HostOps.eval(n, List.of(probe), opset, name).get(0));
+        return;
+      }
+      case "Sum": case "Max": case "Min": case "Mean": variadic(n, name, out); return;
+      case "Cast": {
+        DType to = DType.fromOnnx((int) Attrs.i(n, "to", 1));
+        if (to != DType.FLOAT32) {
+          throw new UnsupportedOperationException(name + ": Cast of a run-time float32 tensor to " + to);
+        }
+        add(name, PassThroughOp.identity(), List.of(value(input(n, 0))), out);
+        return;
+      }
       case "Squeeze": case "Unsqueeze": squeeze(n, name, out, op.equals("Unsqueeze")); return;
       case "Pad": pad(n, name, out); return;
       default: throw new UnsupportedOperationException(name + ": unsupported op " + op);
+    }
+  }
+
+  /** Sum/Max/Min/Mean of several tensors as a chain of broadcasting binary ops. */
+  private void variadic(OnnxProto.Node n, String name, String out) {
+    String op = n.opType();
+    BinaryKind kind = op.equals("Max") ? BinaryKind.MAX : op.equals("Min") ? BinaryKind.MIN : BinaryKind.ADD;
+    List<String> in = new ArrayList<>();
+    for (String v : n.inputs()) in.add(value(v));
+    if (in.isEmpty()) throw new OnnxFormatException(name + ": " + op + " without inputs");
+    boolean mean = op.equals("Mean") && in.size() > 1;
+    String acc = in.get(0);
+    if (in.size() == 1) {
+      add(name, PassThroughOp.identity(), List.of(acc), out);
+      return;
+    }
+    for (int k = 1; k < in.size(); k++) {
+      boolean last = k == in.size() - 1 && !mean;
+      acc = add(k == in.size() - 1 && !mean ? name : name + "#" + k, new BinaryOp(kind), List.of(acc, in.get(k)),
+          last ? out : fresh(name + "#acc"));
+    }
+    if (mean) {
+      add(name, new ChannelConstantOp(ChannelConstantOp.Type.MUL, Tensor.of(Shape.of(1), new float[] {1f / in.size()})),
+          List.of(acc), out);
     }
   }
 
@@ -349,33 +494,8 @@ public final class OnnxImporter {
   }
 
   private int[] spatialPads(OnnxProto.Node n, Shape x, int[] k, int[] s, int[] d) {
-    String auto = s(n, "auto_pad", "NOTSET");
-    int rank = k.length;
-    if (auto.equals("SAME_UPPER") || auto.equals("SAME_LOWER")) {
-      int[] p = new int[2 * rank];
-      for (int a = 0; a < rank; a++) {
-        long in = x.dim(2 + a), outSize = (in + s[a] - 1) / s[a];
-        long total = Math.max(0, (outSize - 1) * s[a] + (long) (k[a] - 1) * d[a] + 1 - in);
-        long small = total / 2, big = total - small;
-        p[a] = (int) (auto.equals("SAME_UPPER") ? small : big);
-        p[a + rank] = (int) (auto.equals("SAME_UPPER") ? big : small);
-      }
-      return p;
-    }
-    if (auto.equals("VALID")) return new int[2 * rank];
-    long[] pads = ints(n, "pads", new long[2 * rank]);
-    if (pads.length != 2 * rank) throw new OnnxFormatException(n.name() + ": pads " + java.util.Arrays.toString(pads) + " for rank " + rank);
-    return toInt(pads);
-  }
-
-  private static int[] fill(long[] v, int rank, int dflt) {
-    if (v == null) {
-      int[] r = new int[rank];
-      java.util.Arrays.fill(r, dflt);
-      return r;
-    }
-    if (v.length != rank) throw new OnnxFormatException("attribute of length " + v.length + ", expected " + rank);
-    return toInt(v);
+    long[] spatial = java.util.Arrays.copyOfRange(x.dims(), 2, x.rank());
+    return Attrs.spatialPads(n, spatial, k, s, d);
   }
 
   private void conv(OnnxProto.Node n, String name, String out) {
@@ -386,9 +506,9 @@ public final class OnnxImporter {
     if (rank != 1 && rank != 2) throw new UnsupportedOperationException(name + ": " + rank + "-D Conv is not supported");
     Shape xs = shapes.get(x);
     int[] k = rank == 1 ? new int[] {(int) w.shape().dim(2)} : new int[] {(int) w.shape().dim(2), (int) w.shape().dim(3)};
-    int[] s = fill(ints(n, "strides", null), rank, 1), d = fill(ints(n, "dilations", null), rank, 1);
+    int[] s = Attrs.fill(Attrs.ints(n, "strides", null), rank, 1), d = Attrs.fill(Attrs.ints(n, "dilations", null), rank, 1);
     int[] p = spatialPads(n, xs, k, s, d);
-    int groups = (int) i(n, "group", 1);
+    int groups = (int) Attrs.i(n, "group", 1);
     if (rank == 2) {
       add(name, ConvOp.of(w, b, s, new int[] {p[0], p[1], p[2], p[3]}, d, groups), List.of(x), out);
       return;
@@ -408,11 +528,11 @@ public final class OnnxImporter {
     if (w.shape().rank() != 4) throw new UnsupportedOperationException(name + ": " + (w.shape().rank() - 2) + "-D ConvTranspose is not supported");
     Shape xs = shapes.get(x);
     int[] k = {(int) w.shape().dim(2), (int) w.shape().dim(3)};
-    int[] s = fill(ints(n, "strides", null), 2, 1), d = fill(ints(n, "dilations", null), 2, 1);
-    int[] op = fill(ints(n, "output_padding", null), 2, 0);
-    int groups = (int) i(n, "group", 1);
-    long[] outShape = ints(n, "output_shape", null);
-    String auto = s(n, "auto_pad", "NOTSET");
+    int[] s = Attrs.fill(Attrs.ints(n, "strides", null), 2, 1), d = Attrs.fill(Attrs.ints(n, "dilations", null), 2, 1);
+    int[] op = Attrs.fill(Attrs.ints(n, "output_padding", null), 2, 0);
+    int groups = (int) Attrs.i(n, "group", 1);
+    long[] outShape = Attrs.ints(n, "output_shape", null);
+    String auto = Attrs.s(n, "auto_pad", "NOTSET");
     int[] p;
     if (outShape != null || auto.startsWith("SAME")) {
       p = new int[4];
@@ -436,14 +556,14 @@ public final class OnnxImporter {
   }
 
   private void gemm(OnnxProto.Node n, String name, String out) {
-    float alpha = f(n, "alpha", 1f), beta = f(n, "beta", 1f);
+    float alpha = Attrs.f(n, "alpha", 1f), beta = Attrs.f(n, "beta", 1f);
     String bName = input(n, 1);
-    if (i(n, "transA", 0) != 0 || !isConst(bName)) {
+    if (Attrs.i(n, "transA", 0) != 0 || !isConst(bName)) {
       gemmGeneral(n, name, out, alpha, beta);
       return;
     }
     Tensor b = constTensor(bName);
-    boolean transB = i(n, "transB", 0) != 0;
+    boolean transB = Attrs.i(n, "transB", 0) != 0;
     long kk = transB ? b.shape().dim(1) : b.shape().dim(0), nn = transB ? b.shape().dim(0) : b.shape().dim(1);
     float[] bv = b.toArray(), wv = new float[bv.length];
     for (int r = 0; r < nn; r++) {
@@ -484,8 +604,8 @@ public final class OnnxImporter {
   /** Gemm with transA or a B fed at run time: Transpose, MatMul, scale, and a broadcasting add of C. */
   private void gemmGeneral(OnnxProto.Node n, String name, String out, float alpha, float beta) {
     String a = value(input(n, 0)), b = value(input(n, 1));
-    if (i(n, "transA", 0) != 0) a = add(name + "#ta", new TransposeOp(new int[] {1, 0}), List.of(a), fresh(name + "#at"));
-    if (i(n, "transB", 0) != 0) b = add(name + "#tb", new TransposeOp(new int[] {1, 0}), List.of(b), fresh(name + "#bt"));
+    if (Attrs.i(n, "transA", 0) != 0) a = add(name + "#ta", new TransposeOp(new int[] {1, 0}), List.of(a), fresh(name + "#at"));
+    if (Attrs.i(n, "transB", 0) != 0) b = add(name + "#tb", new TransposeOp(new int[] {1, 0}), List.of(b), fresh(name + "#bt"));
     String c = input(n, 2);
     boolean hasC = !c.isEmpty() && beta != 0f;
     String y = add(name, new MatMulOp(null), List.of(a, b), alpha == 1f && !hasC ? out : fresh(name + "#ab"));
@@ -510,10 +630,10 @@ public final class OnnxImporter {
       add(name, new BinaryOp(kind), List.of(value(a), value(b)), out);
       return;
     }
-    if (opset < 7 && i(n, "broadcast", 0) != 0 && isConst(b)) {
+    if (opset < 7 && Attrs.i(n, "broadcast", 0) != 0 && isConst(b)) {
       Tensor bt = constTensor(b);
       Shape as = shapes.get(value(a));
-      long axis = i(n, "axis", as.rank() - bt.shape().rank());
+      long axis = Attrs.i(n, "axis", as.rank() - bt.shape().rank());
       long[] dims = new long[as.rank() - (int) axis];
       java.util.Arrays.fill(dims, 1);
       for (int k = 0; k < bt.shape().rank(); k++) dims[k] = bt.shape().dim(k);
@@ -548,39 +668,58 @@ public final class OnnxImporter {
 
   private void pool(OnnxProto.Node n, String name, String out) {
     if (n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
-      throw new UnsupportedOperationException(name + ": MaxPool's Indices output");
+      throw new UnsupportedOperationException(name + ": MaxPool's Indices output of a run-time tensor (OnnxModel evaluates it"
+          + " on the host when the input is fed)");
     }
     String x = value(input(n, 0));
     Shape xs = shapes.get(x);
-    long[] ks = ints(n, "kernel_shape", null);
-    if (ks == null || (ks.length != 2 && ks.length != 1) || xs.rank() != ks.length + 2) {
-      throw new UnsupportedOperationException(name + ": only 1-D and 2-D " + n.opType() + " are supported");
+    long[] ks = Attrs.ints(n, "kernel_shape", null);
+    if (ks == null || ks.length < 1 || ks.length > 3 || xs.rank() != ks.length + 2) {
+      throw new UnsupportedOperationException(name + ": " + n.opType() + " kernel_shape "
+          + java.util.Arrays.toString(ks) + " on input " + xs + " (1-D, 2-D and 3-D are supported)");
     }
     int rank = ks.length;
-    int[] k = toInt(ks), s = fill(ints(n, "strides", null), rank, 1), d = fill(ints(n, "dilations", null), rank, 1);
+    int[] k = Attrs.toInt(ks), s = Attrs.fill(Attrs.ints(n, "strides", null), rank, 1), d = Attrs.fill(Attrs.ints(n, "dilations", null), rank, 1);
     int[] p = spatialPads(n, xs, k, s, d);
     PoolOp.Type type = n.opType().equals("MaxPool") ? PoolOp.Type.MAX : PoolOp.Type.AVG;
-    boolean ceil = i(n, "ceil_mode", 0) != 0, countPad = i(n, "count_include_pad", 0) != 0;
+    boolean ceil = Attrs.i(n, "ceil_mode", 0) != 0, countPad = Attrs.i(n, "count_include_pad", 0) != 0;
     if (rank == 2) {
       add(name, new PoolOp(type, k, s, p, d, ceil, countPad), List.of(x), out);
       return;
     }
-    // 1-D: pool as 2-D with a height of 1.
-    String x2 = add(name + "#to2d", new ReshapeOp(new long[] {0, 0, 1, -1}), List.of(x), fresh(name + "#x2d"));
-    String y2 = add(name, new PoolOp(type, new int[] {1, k[0]}, new int[] {1, s[0]}, new int[] {0, p[0], 0, p[1]},
-        new int[] {1, d[0]}, ceil, countPad), List.of(x2), fresh(name + "#y2d"));
-    add(name + "#to1d", new ReshapeOp(new long[] {0, 0, -1}), List.of(y2), out);
+    if (rank == 1) {
+      // 1-D: pool as 2-D with a height of 1.
+      String x2 = add(name + "#to2d", new ReshapeOp(new long[] {0, 0, 1, -1}), List.of(x), fresh(name + "#x2d"));
+      String y2 = add(name, new PoolOp(type, new int[] {1, k[0]}, new int[] {1, s[0]}, new int[] {0, p[0], 0, p[1]},
+          new int[] {1, d[0]}, ceil, countPad), List.of(x2), fresh(name + "#y2d"));
+      add(name + "#to1d", new ReshapeOp(new long[] {0, 0, -1}), List.of(y2), out);
+      return;
+    }
+    // 3-D: the window is a box and so is the valid (or padded) region, so max and mean separate
+    // exactly into a 2-D pool over (H, W) and a 1-D pool over D (its divisor is the product of
+    // the per-axis counts).
+    long nn = xs.dim(0), c = xs.dim(1), dd = xs.dim(2), h = xs.dim(3), w = xs.dim(4);
+    String hw = add(name + "#hw_in", new ReshapeOp(new long[] {nn, c * dd, h, w}), List.of(x), fresh(name + "#x4d"));
+    String y1 = add(name + "#hw", new PoolOp(type, new int[] {k[1], k[2]}, new int[] {s[1], s[2]},
+        new int[] {p[1], p[2], p[4], p[5]}, new int[] {d[1], d[2]}, ceil, countPad), List.of(hw), fresh(name + "#yhw"));
+    Shape ys = shapes.get(y1);
+    long oh = ys.dim(2), ow = ys.dim(3);
+    String dIn = add(name + "#d_in", new ReshapeOp(new long[] {nn, c, dd, oh * ow}), List.of(y1), fresh(name + "#xd"));
+    String y2 = add(name, new PoolOp(type, new int[] {k[0], 1}, new int[] {s[0], 1}, new int[] {p[0], 0, p[3], 0},
+        new int[] {d[0], 1}, ceil, countPad), List.of(dIn), fresh(name + "#yd"));
+    long od = shapes.get(y2).dim(2);
+    add(name + "#to3d", new ReshapeOp(new long[] {nn, c, od, oh, ow}), List.of(y2), out);
   }
 
   private void softmax(OnnxProto.Node n, String name, String out, boolean log) {
     String x = value(input(n, 0));
     Shape xs = shapes.get(x);
     if (opset >= 13) {
-      add(name, new SoftmaxOp((int) i(n, "axis", -1), log), List.of(x), out);
+      add(name, new SoftmaxOp((int) Attrs.i(n, "axis", -1), log), List.of(x), out);
       return;
     }
     // Before opset 13 the input is flattened to 2-D at axis.
-    int axis = xs.axis((int) i(n, "axis", 1));
+    int axis = xs.axis((int) Attrs.i(n, "axis", 1));
     long outer = 1;
     for (int k = 0; k < axis; k++) outer *= xs.dim(k);
     String flat = add(name + "#2d", new ReshapeOp(new long[] {outer, -1}), List.of(x), fresh(name + "#flat"));
@@ -591,7 +730,7 @@ public final class OnnxImporter {
   private void squeeze(OnnxProto.Node n, String name, String out, boolean unsqueeze) {
     String x = value(input(n, 0));
     Shape xs = shapes.get(x);
-    long[] axes = opset >= 13 && n.inputs().size() > 1 ? constLongs(input(n, 1)) : ints(n, "axes", null);
+    long[] axes = opset >= 13 && n.inputs().size() > 1 ? constLongs(input(n, 1)) : Attrs.ints(n, "axes", null);
     List<Long> dims = new ArrayList<>();
     for (long v : xs.dims()) dims.add(v);
     if (unsqueeze) {
@@ -620,8 +759,8 @@ public final class OnnxImporter {
     long[] pads;
     float v = 0f;
     if (opset < 11) {
-      pads = ints(n, "pads", new long[2 * xs.rank()]);
-      v = f(n, "value", 0f);
+      pads = Attrs.ints(n, "pads", new long[2 * xs.rank()]);
+      v = Attrs.f(n, "value", 0f);
     } else {
       pads = constLongs(input(n, 1));
       if (!input(n, 2).isEmpty()) v = constTensor(input(n, 2)).get(0);
@@ -642,7 +781,7 @@ public final class OnnxImporter {
         after[a] = pads[k + axes.length];
       }
     }
-    PadMode mode = PadMode.valueOf(s(n, "mode", "constant").toUpperCase(java.util.Locale.ROOT));
+    PadMode mode = PadMode.valueOf(Attrs.s(n, "mode", "constant").toUpperCase(java.util.Locale.ROOT));
     add(name, new PadOp(before, after, mode, v), List.of(x), out);
   }
 }

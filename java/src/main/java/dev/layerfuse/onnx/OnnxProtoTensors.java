@@ -1,6 +1,7 @@
 package dev.layerfuse.onnx;
 
 import dev.layerfuse.tensor.Tensor;
+import dev.layerfuse.tensor.TypedArray;
 import java.util.List;
 import java.util.Map;
 
@@ -10,6 +11,13 @@ final class OnnxProtoTensors {
 
   static OnnxProto.Tensor of(String name, Tensor t) {
     return new OnnxProto.Tensor(name, OnnxProto.FLOAT, t.shape().dims(), null, t.toArray(), new long[0], new long[0],
+        new double[0], new long[0], List.of(), Map.of(), false);
+  }
+
+  static OnnxProto.Tensor of(String name, TypedArray t) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Math.toIntExact(t.byteSize())).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    t.encode(b);
+    return new OnnxProto.Tensor(name, t.type().onnxCode(), t.dims(), b.array(), new float[0], new long[0], new long[0],
         new double[0], new long[0], List.of(), Map.of(), false);
   }
 }

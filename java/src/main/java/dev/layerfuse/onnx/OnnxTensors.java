@@ -1,5 +1,7 @@
 package dev.layerfuse.onnx;
 
+import dev.layerfuse.tensor.DType;
+import dev.layerfuse.tensor.TypedArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -123,6 +125,32 @@ public final class OnnxTensors {
     double[] typed = typed(t, n);
     for (int i = 0; i < out.length; i++) out[i] = (float) typed[i];
     return out;
+  }
+
+  /** The values with their exact element type. */
+  public static TypedArray typed(OnnxProto.Tensor t, Path modelDir) {
+    DType type;
+    try {
+      type = DType.fromOnnx(t.dataType());
+    } catch (IllegalArgumentException e) {
+      throw new OnnxFormatException("tensor '" + t.name() + "': unsupported data type " + t.dataType());
+    }
+    long n = numel(t.name(), t.dims());
+    if (n > TypedArray.MAX_ELEMENTS) throw new OnnxFormatException("tensor '" + t.name() + "': " + n + " elements exceed " + TypedArray.MAX_ELEMENTS);
+    ByteBuffer raw = rawBytes(t, modelDir, n);
+    if (raw != null) return TypedArray.decode(type, t.dims(), raw);
+    if (type.isFloating() && type != DType.FLOAT16) return TypedArray.ofReals(type, t.dims(), typed(t, n));
+    long[] v;
+    switch (type) {
+      case INT64: v = check(t, t.int64Data(), n).clone(); break;
+      case UINT64: case UINT32: v = check(t, t.uint64Data(), n).clone(); break;
+      case FLOAT16: {
+        double[] d = typed(t, n);
+        return TypedArray.ofReals(type, t.dims(), d);
+      }
+      default: v = check(t, t.int32Data(), n).clone(); break;
+    }
+    return TypedArray.ofInts(type, t.dims(), v);
   }
 
   /** The values as longs (integer and bool types; floats truncated). */

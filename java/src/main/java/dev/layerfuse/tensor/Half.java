@@ -20,4 +20,26 @@ public final class Half {
   public static float bfloat16ToFloat(short b) {
     return Float.intBitsToFloat((b & 0xffff) << 16);
   }
+
+  /** float to binary16 bits, rounding to nearest even; overflow gives infinity, NaN stays NaN. */
+  public static short fromFloat(float f) {
+    int bits = Float.floatToRawIntBits(f);
+    int sign = (bits >>> 16) & 0x8000;
+    int exp = (bits >>> 23) & 0xff, mant = bits & 0x7fffff;
+    if (exp == 0xff) return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 | (mant >>> 13) : 0));
+    int e = exp - 127 + 15;
+    if (e >= 0x1f) return (short) (sign | 0x7c00);
+    if (e <= 0) {
+      if (e < -10) return (short) sign;
+      int m = mant | 0x800000;
+      int shift = 14 - e;
+      int half = m >>> shift, rem = m & ((1 << shift) - 1), mid = 1 << (shift - 1);
+      if (rem > mid || (rem == mid && (half & 1) != 0)) half++;
+      return (short) (sign | half);
+    }
+    int h = (e << 10) | (mant >>> 13);
+    int rem = mant & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1) != 0)) h++;
+    return (short) (sign | h);
+  }
 }

@@ -1,0 +1,258 @@
+package dev.layerfuse.onnx;
+
+import dev.layerfuse.exec.Backend;
+import dev.layerfuse.exec.Session;
+import dev.layerfuse.graph.Graph;
+import dev.layerfuse.tensor.DType;
+import dev.layerfuse.tensor.Tensor;
+import dev.layerfuse.tensor.TypedArray;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An ONNX model ready to run: typed inputs and outputs, fused float32 compute on a backend.
+ *
+ * <p>Most models compile once: their graph inputs are float32 activations and everything else
+ * (weights, shapes) is in the file. Some feed at run time what layerfuse must know when it
+ * compiles: weights or shapes given as graph inputs (the ONNX node tests do this), integer or
+ * bool inputs (evaluated on the host, as shape arithmetic is), or inputs to op forms only the
+ * host evaluator implements (MaxPool's Indices output). Those inputs are <em>bound</em>: the
+ * model is compiled for their values when they arrive, and the compiled form is cached (the
+ * last {@value #CACHE} distinct bindings) so repeated values cost nothing. Symbolic dimensions
+ * are resolved the same way from the fed shapes. Thread-safe; close it to free the sessions.
+ */
+public final class OnnxModel implements AutoCloseable {
+  static final int CACHE = 4;
+
+  /** A graph input: name, declared type and dims (-1 where symbolic), and whether it is bound at run time. */
+  public record Input(String name, DType type, long[] dims, String shape, boolean bound) {}
+
+  private final OnnxProto.Model model;
+  private final Path dir;
+  private final Backend backend;
+  private final boolean fuse;
+  private final List<Input> inputs;
+  private final List<String> outputs;
+  private final Map<String, DType> outputTypes = new HashMap<>();
+  private final Map<Key, Compiled> cache = new LinkedHashMap<>(8, 0.75f, true);
+  private boolean closed;
+
+  private record Key(Map<String, TypedArray> bound, Map<String, List<Long>> dims) {}
+
+  private record Compiled(OnnxImporter.Imported imported, Session session) {}
+
+  private OnnxModel(OnnxProto.Model model, Path dir, Backend backend, boolean fuse) {
+    this.model = model;
+    this.dir = dir;
+    this.backend = backend;
+    this.fuse = fuse;
+    OnnxProto.Graph g = model.graph();
+    Set<String> init = new HashSet<>();
+    for (OnnxProto.Tensor t : g.initializers()) init.add(t.name());
+    Set<String> structural = boundInputs(g, init);
+    List<Input> in = new ArrayList<>();
+    for (OnnxProto.ValueInfo vi : g.inputs()) {
+      if (init.contains(vi.name())) continue;
+      DType t;
+      try {
+        t = DType.fromOnnx(vi.elemType());
+      } catch (IllegalArgumentException e) {
+        throw new UnsupportedOperationException("graph input '" + vi.name() + "': unsupported element type " + vi.elemType());
+      }
+      in.add(new Input(vi.name(), t, vi.dims().clone(), OnnxImporter.describeDims(vi), structural.contains(vi.name()) || t != DType.FLOAT32));
+    }
+    this.inputs = List.copyOf(in);
+    List<String> out = new ArrayList<>();
+    for (OnnxProto.ValueInfo vi : g.outputs()) {
+      out.add(vi.name());
+      try {
+        outputTypes.put(vi.name(), DType.fromOnnx(vi.elemType()));
+      } catch (IllegalArgumentException e) {
+        outputTypes.put(vi.name(), DType.FLOAT32);
+      }
+    }
+    this.outputs = List.copyOf(out);
+    Support.check(model);
+    if (inputs.stream().noneMatch(Input::bound) && inputs.stream().allMatch(i -> concrete(i.dims()))) {
+      compiled(Map.of(), Map.of()); // fail now, not at the first run, if the model does not import
+    }
+  }
+
+  /** Loads {@code file} to run on {@code backend}, fused unless {@code fuse} is false. */
+  public static OnnxModel load(Path file, Backend backend, boolean fuse) {
+    return new OnnxModel(OnnxImporter.read(file), file.toAbsolutePath().getParent(), backend, fuse);
+  }
+
+  /** Loads {@code file}, fused, on the default backend. */
+  public static OnnxModel load(Path file) {
+    return load(file, Backend.AUTO, true);
+  }
+
+  public static OnnxModel of(OnnxProto.Model model, Path modelDir, Backend backend, boolean fuse) {
+    return new OnnxModel(model, modelDir, backend, fuse);
+  }
+
+  /** The graph inputs to feed (those without an initializer), in model order. */
+  public List<Input> inputs() {
+    return inputs;
+  }
+
+  /** Graph output names in model order. */
+  public List<String> outputs() {
+    return outputs;
+  }
+
+  private static boolean concrete(long[] dims) {
+    for (long d : dims) if (d < 0) return false;
+    return true;
+  }
+
+  /**
+   * The compiled float32 graph (fused if asked) for a model that needs no bindings; for others
+   * the graph compiled for {@code feeds}.
+   */
+  public Graph graph(Map<String, TypedArray> feeds) {
+    Compiled c = prepare(feeds);
+    return c.session == null ? null : c.session.graph();
+  }
+
+  /**
+   * Runs the model. {@code feeds} holds one array per input of {@link #inputs()} (by name); the
+   * result has one array per graph output, in model order, with the output's ONNX type.
+   *
+   * @throws IllegalArgumentException naming the input and the expected vs actual type or shape
+   */
+  public Map<String, TypedArray> run(Map<String, TypedArray> feeds) {
+    Compiled c = prepare(feeds);
+    Map<String, Tensor> runtime = new HashMap<>();
+    for (Input i : inputs) if (!i.bound()) runtime.put(i.name(), feeds.get(i.name()).toTensor());
+    Map<String, Tensor> got = c.session == null ? Map.of() : c.session.run(runtime);
+    Map<String, TypedArray> result = new LinkedHashMap<>();
+    for (String o : outputs) {
+      TypedArray v = c.imported.constantOutputs().get(o);
+      if (v == null) v = TypedArray.of(got.get(o));
+      DType want = outputTypes.get(o);
+      result.put(o, v.type() == want ? v : v.cast(want));
+    }
+    return result;
+  }
+
+  private Compiled prepare(Map<String, TypedArray> feeds) {
+    for (String k : feeds.keySet()) {
+      if (inputs.stream().noneMatch(i -> i.name().equals(k))) {
+        throw new IllegalArgumentException("unknown input '" + k + "'; the model's inputs are "
+            + inputs.stream().map(Input::name).toList());
+      }
+    }
+    Map<String, TypedArray> bound = new HashMap<>();
+    Map<String, long[]> dims = new HashMap<>();
+    for (Input i : inputs) {
+      TypedArray v = feeds.get(i.name());
+      if (v == null) throw new IllegalArgumentException("missing input '" + i.name() + "' (" + i.type() + " " + i.shape() + ")");
+      if (v.type() != i.type()) {
+        throw new IllegalArgumentException("input '" + i.name() + "': expected element type " + i.type() + ", got " + v.type());
+      }
+      long[] want = i.dims();
+      boolean rankOk = want.length == 0 || want.length == v.rank();
+      for (int k = 0; rankOk && k < want.length; k++) rankOk = want[k] < 0 || want[k] == v.dim(k);
+      if (!rankOk) {
+        throw new IllegalArgumentException("input '" + i.name() + "': expected shape " + i.shape() + ", got " + Arrays.toString(v.dims()));
+      }
+      if (i.bound()) bound.put(i.name(), v);
+      else if (!concrete(want)) dims.put(i.name(), v.dims());
+    }
+    return compiled(bound, dims);
+  }
+
+  private synchronized Compiled compiled(Map<String, TypedArray> bound, Map<String, long[]> dims) {
+    if (closed) throw new IllegalStateException("OnnxModel is closed");
+    Map<String, List<Long>> dimKey = new HashMap<>();
+    dims.forEach((k, v) -> dimKey.put(k, Arrays.stream(v).boxed().toList()));
+    Key key = new Key(Map.copyOf(bound), dimKey);
+    Compiled c = cache.get(key);
+    if (c != null) return c;
+    OnnxImporter.Imported imp = OnnxImporter.importModel(model, dir, bound, dims);
+    Session s = imp.graph() == null ? null : Session.create(imp.graph(), backend, fuse);
+    c = new Compiled(imp, s);
+    cache.put(key, c);
+    if (cache.size() > CACHE) {
+      Map.Entry<Key, Compiled> eldest = cache.entrySet().iterator().next();
+      cache.remove(eldest.getKey());
+      if (eldest.getValue().session != null) eldest.getValue().session.close();
+    }
+    return c;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) return;
+    closed = true;
+    for (Compiled c : cache.values()) if (c.session != null) c.session.close();
+    cache.clear();
+  }
+
+  // ---- which inputs must be bound ----------------------------------------------------------
+
+  /** Inputs of each op that must be known when the model is compiled (weights, shapes, axes). */
+  private static final Map<String, int[]> COMPILE_TIME = Map.ofEntries(
+      Map.entry("Conv", new int[] {1, 2}), Map.entry("ConvTranspose", new int[] {1, 2}),
+      Map.entry("BatchNormalization", new int[] {1, 2, 3, 4}), Map.entry("Reshape", new int[] {1}),
+      Map.entry("Pad", new int[] {1, 2, 3}), Map.entry("Squeeze", new int[] {1}), Map.entry("Unsqueeze", new int[] {1}),
+      Map.entry("Slice", new int[] {1, 2, 3, 4}), Map.entry("Split", new int[] {1}), Map.entry("Expand", new int[] {1}),
+      Map.entry("ConstantOfShape", new int[] {0}), Map.entry("Tile", new int[] {1}), Map.entry("Resize", new int[] {1, 2, 3}),
+      Map.entry("Upsample", new int[] {1}), Map.entry("Range", new int[] {0, 1, 2}), Map.entry("ReduceMean", new int[] {1}),
+      Map.entry("ReduceMax", new int[] {1}), Map.entry("ReduceSum", new int[] {1}), Map.entry("Gather", new int[] {1}));
+
+  /**
+   * Graph inputs whose values must be known to compile: those that reach a compile-time input
+   * position, or a node only the host evaluator runs. Shape and Size stop the walk, since they
+   * need only the (static) shape of their input.
+   */
+  static Set<String> boundInputs(OnnxProto.Graph g, Set<String> initializers) {
+    Map<String, OnnxProto.Node> producer = new HashMap<>();
+    for (OnnxProto.Node n : g.nodes()) for (String o : n.outputs()) if (!o.isEmpty()) producer.put(o, n);
+    Set<String> graphInputs = new HashSet<>();
+    for (OnnxProto.ValueInfo vi : g.inputs()) if (!initializers.contains(vi.name())) graphInputs.add(vi.name());
+    Deque<String> work = new ArrayDeque<>();
+    for (OnnxProto.Node n : g.nodes()) {
+      if (hostOnly(n)) {
+        for (String v : n.inputs()) if (!v.isEmpty()) work.add(v);
+        continue;
+      }
+      int[] pos = COMPILE_TIME.get(n.opType());
+      if (pos == null || !n.domain().isEmpty()) continue;
+      for (int k : pos) if (k < n.inputs().size() && !n.inputs().get(k).isEmpty()) work.add(n.inputs().get(k));
+    }
+    Set<String> seen = new HashSet<>(), out = new HashSet<>();
+    while (!work.isEmpty()) {
+      String v = work.pop();
+      if (!seen.add(v)) continue;
+      if (graphInputs.contains(v)) out.add(v);
+      OnnxProto.Node p = producer.get(v);
+      if (p == null || p.opType().equals("Shape") || p.opType().equals("Size")) continue;
+      for (String in : p.inputs()) if (!in.isEmpty()) work.add(in);
+    }
+    return Collections.unmodifiableSet(out);
+  }
+
+  /** Op forms the fused float32 graph does not express but the host evaluator does. */
+  private static boolean hostOnly(OnnxProto.Node n) {
+    return n.opType().equals("MaxPool") && n.outputs().size() > 1 && !n.outputs().get(1).isEmpty();
+  }
+
+  @Override
+  public String toString() {
+    return "OnnxModel[inputs " + inputs.stream().map(i -> i.name() + (i.bound() ? " (bound)" : "")).toList() + ", outputs "
+        + outputs + "]";
+  }
+}

@@ -6,11 +6,18 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Reshape to {@code target}, where 0 copies the input dim and one -1 is inferred (ONNX Reshape). A view. */
-public record ReshapeOp(long[] target) implements Op {
+/**
+ * Reshape to {@code target}, where 0 copies the input dim (unless {@code allowZero}, ONNX's
+ * {@code allowzero=1}, makes it a literal 0) and one -1 is inferred (ONNX Reshape). A view.
+ */
+public record ReshapeOp(long[] target, boolean allowZero) implements Op {
   public ReshapeOp {
     if (target == null) throw new IllegalArgumentException("reshape target is null");
     target = target.clone();
+  }
+
+  public ReshapeOp(long[] target) {
+    this(target, false);
   }
 
   @Override
@@ -41,7 +48,7 @@ public record ReshapeOp(long[] target) implements Op {
         infer = i;
         continue;
       }
-      if (t == 0) {
+      if (t == 0 && !allowZero) {
         if (i >= x.rank()) throw new ShapeException(node, "0 at axis " + i + " but the input " + x + " has rank " + x.rank());
         t = x.dim(i);
       }
@@ -67,6 +74,6 @@ public record ReshapeOp(long[] target) implements Op {
 
   @Override
   public String describe() {
-    return "Reshape " + Arrays.toString(target);
+    return "Reshape " + Arrays.toString(target) + (allowZero ? " allowzero" : "");
   }
 }

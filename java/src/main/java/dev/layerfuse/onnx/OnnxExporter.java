@@ -276,7 +276,8 @@ public final class OnnxExporter {
       ProtoWriter w = emit(name, "Transpose", List.of(x), n.output());
       if (t.perm() != null) w.message(5, ints("perm", l(t.perm())));
     } else if (n.op() instanceof ReshapeOp r) {
-      emit(name, "Reshape", List.of(x, initLongs(tmp(name + "_shape"), r.target())), n.output());
+      ProtoWriter w = emit(name, "Reshape", List.of(x, initLongs(tmp(name + "_shape"), r.target())), n.output());
+      if (r.allowZero()) w.message(5, intAttr("allowzero", 1));
     } else if (n.op() instanceof PadOp p) {
       long[] pads = new long[2 * p.before().length];
       for (int i = 0; i < p.before().length; i++) {

@@ -394,8 +394,15 @@ public final class OnnxImporter {
       case "Flatten": add(name, new FlattenOp((int) Attrs.i(n, "axis", 1)), List.of(value(input(n, 0))), out); return;
       case "Reshape": {
         long[] target = opset < 5 ? Attrs.ints(n, "shape", new long[0]) : constLongs(input(n, 1));
-        if (Attrs.i(n, "allowzero", 0) != 0) {
-          for (long t : target) if (t == 0) throw new UnsupportedOperationException(name + ": Reshape allowzero with a 0 dim");
+        boolean allowZero = Attrs.i(n, "allowzero", 0) != 0;
+        if (allowZero) {
+          for (long t : target) {
+            if (t == -1) {
+              for (long u : target) if (u == 0) throw new OnnxFormatException(name + ": allowzero shape with both 0 and -1");
+            }
+          }
+          add(name, new ReshapeOp(target, true), List.of(value(input(n, 0))), out);
+          return;
         }
         add(name, new ReshapeOp(target), List.of(value(input(n, 0))), out);
         return;
@@ -525,20 +532,23 @@ public final class OnnxImporter {
     String x = value(input(n, 0));
     Tensor w = constTensor(input(n, 1));
     Tensor b = input(n, 2).isEmpty() ? null : flat(constTensor(input(n, 2)));
-    if (w.shape().rank() != 4) throw new UnsupportedOperationException(name + ": " + (w.shape().rank() - 2) + "-D ConvTranspose is not supported");
+    int rank = w.shape().rank() - 2;
+    if (rank != 1 && rank != 2) throw new UnsupportedOperationException(name + ": " + rank + "-D ConvTranspose is not supported");
     Shape xs = shapes.get(x);
-    int[] k = {(int) w.shape().dim(2), (int) w.shape().dim(3)};
-    int[] s = Attrs.fill(Attrs.ints(n, "strides", null), 2, 1), d = Attrs.fill(Attrs.ints(n, "dilations", null), 2, 1);
-    int[] op = Attrs.fill(Attrs.ints(n, "output_padding", null), 2, 0);
+    if (xs.rank() != rank + 2) throw new OnnxFormatException(name + ": input " + xs + " does not fit weight " + w.shape());
+    int[] k = new int[rank];
+    for (int a = 0; a < rank; a++) k[a] = (int) w.shape().dim(2 + a);
+    int[] s = Attrs.fill(Attrs.ints(n, "strides", null), rank, 1), d = Attrs.fill(Attrs.ints(n, "dilations", null), rank, 1);
+    int[] op = Attrs.fill(Attrs.ints(n, "output_padding", null), rank, 0);
     int groups = (int) Attrs.i(n, "group", 1);
     long[] outShape = Attrs.ints(n, "output_shape", null);
     String auto = Attrs.s(n, "auto_pad", "NOTSET");
     int[] p;
     if (outShape != null || auto.startsWith("SAME")) {
-      p = new int[4];
-      for (int a = 0; a < 2; a++) {
+      p = new int[2 * rank];
+      for (int a = 0; a < rank; a++) {
         long in = xs.dim(2 + a);
-        long target = outShape != null ? outShape[outShape.length - 2 + a] : in * s[a];
+        long target = outShape != null ? outShape[outShape.length - rank + a] : in * s[a];
         long total = s[a] * (in - 1) + op[a] + ((long) (k[a] - 1) * d[a] + 1) - target;
         if (total < 0) {
           op[a] += (int) -total;
@@ -547,12 +557,21 @@ public final class OnnxImporter {
         long half = total / 2;
         boolean upper = auto.equals("SAME_UPPER");
         p[a] = (int) (upper ? half : total - half);
-        p[a + 2] = (int) (upper ? total - half : half);
+        p[a + rank] = (int) (upper ? total - half : half);
       }
     } else {
       p = spatialPads(n, xs, k, s, d);
     }
-    add(name, new ConvTransposeOp(w, b, s, p, op, d, groups, Activation.none()), List.of(x), out);
+    if (rank == 2) {
+      add(name, new ConvTransposeOp(w, b, s, p, op, d, groups, Activation.none()), List.of(x), out);
+      return;
+    }
+    // 1-D: run as 2-D with a height of 1.
+    String x2 = add(name + "#to2d", new ReshapeOp(new long[] {0, 0, 1, -1}), List.of(x), fresh(name + "#x2d"));
+    Tensor w2 = w.reshape(Shape.of(w.shape().dim(0), w.shape().dim(1), 1, w.shape().dim(2)));
+    String y2 = add(name, new ConvTransposeOp(w2, b, new int[] {1, s[0]}, new int[] {0, p[0], 0, p[1]}, new int[] {0, op[0]},
+        new int[] {1, d[0]}, groups, Activation.none()), List.of(x2), fresh(name + "#y2d"));
+    add(name + "#to1d", new ReshapeOp(new long[] {0, 0, -1}), List.of(y2), out);
   }
 
   private void gemm(OnnxProto.Node n, String name, String out) {

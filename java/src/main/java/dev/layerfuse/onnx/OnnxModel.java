@@ -135,7 +135,10 @@ public final class OnnxModel implements AutoCloseable {
   public Map<String, TypedArray> run(Map<String, TypedArray> feeds) {
     Compiled c = prepare(feeds);
     Map<String, Tensor> runtime = new HashMap<>();
-    for (Input i : inputs) if (!i.bound()) runtime.put(i.name(), feeds.get(i.name()).toTensor());
+    for (Input i : inputs) {
+      TypedArray v = feeds.get(i.name());
+      if (!i.bound() && v.numel() > 0) runtime.put(i.name(), v.toTensor());
+    }
     Map<String, Tensor> got = c.session == null ? Map.of() : c.session.run(runtime);
     Map<String, TypedArray> result = new LinkedHashMap<>();
     for (String o : outputs) {
@@ -168,7 +171,8 @@ public final class OnnxModel implements AutoCloseable {
       if (!rankOk) {
         throw new IllegalArgumentException("input '" + i.name() + "': expected shape " + i.shape() + ", got " + Arrays.toString(v.dims()));
       }
-      if (i.bound()) bound.put(i.name(), v);
+      // An empty tensor carries no data: compile it in (the engine plans only non-empty batches).
+      if (i.bound() || v.numel() == 0) bound.put(i.name(), v);
       else if (!concrete(want)) dims.put(i.name(), v.dims());
     }
     return compiled(bound, dims);

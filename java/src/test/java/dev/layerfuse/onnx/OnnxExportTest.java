@@ -81,6 +81,38 @@ class OnnxExportTest {
     checkExport(Init.randomize(MobileNetV2.create(1000), 6).toGraph(Shape.of(1, 3, 224, 224)), x, 1e-4);
   }
 
+  /**
+   * ONNX files of whole networks (written unfused, BatchNormalization nodes and all) import,
+   * fuse to no BatchNorm, and match ONNX Runtime on the file on both backends; layerfuse's
+   * exported fused model of the imported graph runs in ONNX Runtime and matches too.
+   */
+  @Test
+  void importedNetworksMatchOnnxRuntime(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Map<String, Graph> nets = new java.util.LinkedHashMap<>();
+    nets.put("resnet18", Init.randomize(ResNet.resnet18(1000), 5).toGraph(Shape.of(1, 3, 224, 224)));
+    nets.put("mobilenetv2", Init.randomize(MobileNetV2.create(1000), 6).toGraph(Shape.of(1, 3, 224, 224)));
+    for (Map.Entry<String, Graph> e : nets.entrySet()) {
+      Path file = tmp.resolve(e.getKey() + ".onnx");
+      java.nio.file.Files.write(file, OnnxExporter.toBytes(e.getValue()));
+      byte[] bytes = java.nio.file.Files.readAllBytes(file);
+      assertTrue(OnnxProto.parseModel(bytes, "file").graph().nodes().stream().anyMatch(n -> n.opType().equals("BatchNormalization")));
+      String in = e.getValue().inputs().keySet().iterator().next();
+      Tensor x = Tensor.wrap(e.getValue().inputs().get(in), rand((int) e.getValue().inputs().get(in).numel()));
+      float[] want = ort(bytes, in, x);
+      for (dev.layerfuse.exec.Backend b : OnnxConformanceTest.nativeAndJava()) {
+        try (OnnxModel m = OnnxModel.load(file, b, true)) {
+          Map<String, dev.layerfuse.tensor.TypedArray> feed = Map.of(in, dev.layerfuse.tensor.TypedArray.of(x));
+          Graph fused = m.graph(feed);
+          assertTrue(!fused.kindCounts().containsKey("BatchNorm"), e.getKey() + ": " + fused.kindCounts());
+          float[] got = m.run(feed).values().iterator().next().toTensor().toArray();
+          Difference d = Difference.of(want, got);
+          assertTrue(d.within(1e-4), e.getKey() + " [" + b + "] vs ONNX Runtime: " + d);
+        }
+      }
+      checkExport(OnnxImporter.load(file), x, 1e-4);
+    }
+  }
+
   @Test
   void perChannelPadValuesExportExactly() throws Exception {
     // BatchNorm before a padded conv folds into pad values; the export rewrites them as Sub + Conv.

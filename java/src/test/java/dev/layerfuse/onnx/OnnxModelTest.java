@@ -1,0 +1,132 @@
+package dev.layerfuse.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.layerfuse.exec.Backend;
+import dev.layerfuse.graph.Graph;
+import dev.layerfuse.tensor.DType;
+import dev.layerfuse.tensor.TypedArray;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@link OnnxModel}: typed inputs, bound (compile-time) inputs, errors naming what is wrong. */
+class OnnxModelTest {
+  private static Path test(String name) {
+    Path p = OnnxConformanceTest.nodeTests().resolve(name);
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) assertTrue(Files.isDirectory(p), "missing " + p);
+    assumeTrue(Files.isDirectory(p), "ONNX node tests not found at " + p);
+    return p;
+  }
+
+  private static Map<String, TypedArray> feed(Path t, OnnxModel m) throws Exception {
+    Map<String, TypedArray> f = new LinkedHashMap<>();
+    for (int i = 0; i < m.inputs().size(); i++) {
+      f.put(m.inputs().get(i).name(), OnnxConformanceTest.pb(t.resolve("test_data_set_0/input_" + i + ".pb")));
+    }
+    return f;
+  }
+
+  @Test
+  void integerArithmeticWrapsLikeTheElementType() throws Exception {
+    Path t = test("test_add_uint8");
+    try (OnnxModel m = OnnxModel.load(t.resolve("model.onnx"), Backend.JAVA, true)) {
+      assertTrue(m.inputs().get(0).bound(), "uint8 inputs are evaluated on the host");
+      long[] dims = {2};
+      Map<String, TypedArray> f = Map.of(m.inputs().get(0).name(), TypedArray.ofInts(DType.UINT8, dims, new long[] {250, 3}),
+          m.inputs().get(1).name(), TypedArray.ofInts(DType.UINT8, dims, new long[] {10, 4}));
+      assertThrows(IllegalArgumentException.class, () -> m.run(f), "declared shape [3, 4, 5] is enforced");
+      Map<String, TypedArray> g = feed(t, m);
+      TypedArray y = m.run(g).values().iterator().next();
+      assertEquals(DType.UINT8, y.type());
+      TypedArray a = g.values().iterator().next(), b = g.values().stream().skip(1).findFirst().orElseThrow();
+      for (int i = 0; i < y.numel(); i++) assertEquals((a.integer(i) + b.integer(i)) & 0xff, y.integer(i));
+    }
+  }
+
+  @Test
+  void weightsFedAsInputsAreBoundAndCompiledOncePerValue() throws Exception {
+    Path t = test("test_conv_with_strides_no_padding");
+    try (OnnxModel m = OnnxModel.load(t.resolve("model.onnx"), Backend.JAVA, true)) {
+      assertTrue(!m.inputs().get(0).bound() && m.inputs().get(1).bound(), m.toString());
+      Map<String, TypedArray> f = feed(t, m);
+      Graph g1 = m.graph(f), g2 = m.graph(f);
+      assertSame(g1, g2, "same weights reuse the compiled graph");
+      assertEquals(1, g1.kindCounts().get("Conv"));
+      TypedArray want = OnnxConformanceTest.pb(t.resolve("test_data_set_0/output_0.pb"));
+      assertEquals(null, OnnxConformanceTest.compare(want, m.run(f).values().iterator().next()));
+    }
+  }
+
+  @Test
+  void badFeedsNameTheInputAndTheExpectation() throws Exception {
+    Path t = test("test_conv_with_strides_no_padding");
+    OnnxModel m = OnnxModel.load(t.resolve("model.onnx"), Backend.JAVA, true);
+    Map<String, TypedArray> f = feed(t, m);
+    String x = m.inputs().get(0).name(), w = m.inputs().get(1).name();
+    Map<String, TypedArray> missing = new LinkedHashMap<>(f);
+    missing.remove(w);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> m.run(missing)).getMessage().contains("missing input '" + w + "'"));
+    Map<String, TypedArray> unknown = new LinkedHashMap<>(f);
+    unknown.put("nope", f.get(x));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> m.run(unknown)).getMessage().contains("unknown input 'nope'"));
+    Map<String, TypedArray> wrongType = new LinkedHashMap<>(f);
+    wrongType.put(x, f.get(x).cast(DType.FLOAT64));
+    String msg = assertThrows(IllegalArgumentException.class, () -> m.run(wrongType)).getMessage();
+    assertTrue(msg.contains("'" + x + "'") && msg.contains("float32") && msg.contains("float64"), msg);
+    Map<String, TypedArray> wrongShape = new LinkedHashMap<>(f);
+    wrongShape.put(x, TypedArray.zeros(DType.FLOAT32, new long[] {1, 1, 3, 3}));
+    msg = assertThrows(IllegalArgumentException.class, () -> m.run(wrongShape)).getMessage();
+    assertTrue(msg.contains("expected shape [1, 1, 7, 5]") && msg.contains("[1, 1, 3, 3]"), msg);
+    m.close();
+    m.close();
+    assertThrows(IllegalStateException.class, () -> m.run(f));
+  }
+
+  @Test
+  void maxPoolIndicesAndDropoutMaskAreTyped() throws Exception {
+    Path t = test("test_maxpool_with_argmax_2d_precomputed_pads");
+    try (OnnxModel m = OnnxModel.load(t.resolve("model.onnx"), Backend.JAVA, true)) {
+      Map<String, TypedArray> out = m.run(feed(t, m));
+      assertEquals(DType.INT64, out.values().stream().skip(1).findFirst().orElseThrow().type());
+    }
+    Path d = test("test_dropout_default_mask");
+    try (OnnxModel m = OnnxModel.load(d.resolve("model.onnx"), Backend.JAVA, true)) {
+      Map<String, TypedArray> f = feed(d, m);
+      Map<String, TypedArray> out = m.run(f);
+      TypedArray mask = out.values().stream().skip(1).findFirst().orElseThrow();
+      assertEquals(DType.BOOL, mask.type());
+      assertArrayEquals(f.values().iterator().next().dims(), mask.dims());
+      for (int i = 0; i < mask.numel(); i++) assertEquals(1, mask.integer(i));
+    }
+  }
+
+  @Test
+  void typedArraysRoundTripAndCast() {
+    TypedArray a = TypedArray.ofInts(DType.INT8, new long[] {3}, new long[] {127, 128, -129});
+    assertArrayEquals(new long[] {127, -128, 127}, a.toLongs(), "wraps like C");
+    assertArrayEquals(new long[] {1, 1, 1}, a.cast(DType.BOOL).toLongs());
+    assertArrayEquals(new long[] {0, 1}, TypedArray.ofReals(DType.FLOAT32, new long[] {2}, new double[] {0, -0.5}).cast(DType.BOOL).toLongs());
+    TypedArray u = TypedArray.ofInts(DType.UINT64, new long[] {1}, new long[] {-1L});
+    assertEquals(0x1p64, u.real(0), 1e3);
+    TypedArray f = TypedArray.ofReals(DType.FLOAT32, new long[] {2}, new double[] {0.1, -2.7});
+    assertEquals((float) 0.1, f.real(0), 0);
+    assertArrayEquals(new long[] {0, -2}, f.cast(DType.INT32).toLongs(), "Cast truncates toward zero");
+    TypedArray h = TypedArray.ofReals(DType.FLOAT16, new long[] {3}, new double[] {1.0 / 3, 65520, 1e-8});
+    assertEquals(0.333251953125, h.real(0), 0);
+    assertEquals(Double.POSITIVE_INFINITY, h.real(1), "float16 overflow rounds to infinity");
+    assertEquals(0, h.real(2), 0);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) h.byteSize()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    h.encode(b);
+    b.flip();
+    assertEquals(h, TypedArray.decode(DType.FLOAT16, new long[] {3}, b));
+    assertThrows(IllegalArgumentException.class, () -> TypedArray.zeros(DType.FLOAT32, new long[] {1 << 20, 1 << 20}));
+  }
+}

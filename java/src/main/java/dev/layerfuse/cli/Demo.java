@@ -7,7 +7,7 @@ import dev.layerfuse.exec.BiasMode;
 import dev.layerfuse.exec.FloatBuf;
 import dev.layerfuse.exec.Gemm;
 import dev.layerfuse.exec.Kernels;
-import dev.layerfuse.exec.java.JavaInterpreter;
+import dev.layerfuse.exec.Session;
 import dev.layerfuse.fuse.Fuser;
 import dev.layerfuse.fuse.Verifier;
 import dev.layerfuse.graph.Graph;
@@ -34,6 +34,7 @@ import java.util.SplittableRandom;
  */
 final class Demo {
   private static final double TOLERANCE = 1e-5;
+  private static final int RUNS = 10;
 
   private Demo() {}
 
@@ -42,8 +43,10 @@ final class Demo {
   static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length > 0 && args[0].equals("--help")) {
       out.println("Usage: layerfuse demo");
-      out.println("Runs GEMM+bias+ReLU on the native and Java backends, checks they agree (1e-5 relative),");
-      out.println("and prints median latencies. Exit status 1 if they disagree.");
+      out.println("Runs GEMM+bias+ReLU on the native and Java backends and checks they agree (1e-5 relative); then");
+      out.println("builds ResNet-18 and MobileNetV2 with seeded weights, fuses them, prints the fusion report, verifies");
+      out.println("fused vs unfused (1e-4) and times both on each backend, ending in a table of medians and speedups.");
+      out.println("Exit status 1 if a check fails.");
       return Main.OK;
     }
     if (args.length > 0) throw new Main.UsageException("takes no arguments, got '" + args[0] + "'");
@@ -80,7 +83,10 @@ final class Demo {
             c.gemm().flops() / (r.medianMs * 1e6), rel);
       }
     }
-    if (!fusionDemo(out)) return Main.CHECK_FAILED;
+    List<Backend> sessionBackends = new ArrayList<>();
+    if (Backends.nativeAvailable()) sessionBackends.add(Backend.NATIVE);
+    sessionBackends.add(Backend.JAVA);
+    if (!fusionDemo(out, sessionBackends)) return Main.CHECK_FAILED;
     if (backends.size() < 2) {
       out.println("native backend unavailable (" + Backends.nativeUnavailableReason() + "): only Java ran");
     } else if (agree) {
@@ -93,45 +99,46 @@ final class Demo {
   }
 
   /**
-   * ResNet-18 and MobileNetV2 with seeded weights: fuse, show the report summary, verify fused
-   * against unfused, and time both on the Java reference interpreter (the compiled native
-   * engine is the next stage).
+   * ResNet-18 and MobileNetV2 with seeded weights: fuse, print the report, verify fused against
+   * unfused, and time both through sessions on every available backend, ending in a table of
+   * median latencies and speedups.
    */
-  private static boolean fusionDemo(PrintStream out) {
+  private static boolean fusionDemo(PrintStream out, List<Backend> backends) {
     out.println();
-    out.println("fusion: ResNet-18 and MobileNetV2 (seeded random weights, 1x3x224x224), Java reference interpreter");
-    out.printf(Locale.ROOT, "%-12s %8s %8s %12s %12s %12s %8s%n", "model", "nodes", "fused", "rel. error", "unfused ms",
-        "fused ms", "speedup");
+    out.println("fusion: ResNet-18 and MobileNetV2 (seeded random weights, batch 1, 3x224x224)");
     boolean ok = true;
     Object[][] models = {{"ResNet-18", ResNet.resnet18(1000)}, {"MobileNetV2", MobileNetV2.create(1000)}};
+    List<String> rows = new ArrayList<>();
+    Progress progress = Progress.on(out, models.length * backends.size() * 2 * RUNS);
     for (Object[] m : models) {
       Graph g = Init.randomize((Module) m[1], 2024).toGraph(Shape.of(1, 3, 224, 224));
       Fuser.Result r = Fuser.withDefaults().fuse(g);
+      out.println();
+      out.println(m[0] + ": " + g.nodes().size() + " nodes -> " + r.graph().nodes().size() + " fused");
+      out.print(r.report());
       Map<String, Tensor> in = Verifier.randomInputs(g, 7);
       Verifier.Verification v = Verifier.verify(g, r.graph(), in);
-      double unfused = medianMs(g, in), fused = medianMs(r.graph(), in);
-      out.printf(Locale.ROOT, "%-12s %8d %8d %12.2e %12.1f %12.1f %7.2fx%n", m[0], g.nodes().size(),
-          r.graph().nodes().size(), v.maxRelative(), unfused, fused, unfused / fused);
-      out.println("  rules applied: " + String.join(", ", r.report().rulesApplied())
-          + "; parameters " + r.report().parametersBefore() + " -> " + r.report().parametersAfter());
-      if (!v.within(1e-4)) {
-        out.println("  VERIFY FAILED: fused differs from unfused by " + v.maxRelative() + " relative (limit 1e-4)");
-        ok = false;
+      out.printf(Locale.ROOT, "verify %s: fused vs unfused max|d|/max|unfused| = %.2e (limit 1e-4) %s%n", m[0], v.maxRelative(),
+          v.within(1e-4) ? "ok" : "FAILED");
+      if (!v.within(1e-4)) ok = false;
+      for (Backend b : backends) {
+        double[] med = new double[2];
+        for (int fused = 0; fused < 2; fused++) {
+          String label = m[0] + " " + b.name().toLowerCase(Locale.ROOT) + (fused == 1 ? " fused" : " unfused");
+          try (Session s = Session.create(g, b, fused == 1)) {
+            med[fused] = Timing.measure(() -> s.run(in), RUNS, RUNS, 300_000_000L, 0, () -> progress.step(label)).medianMs();
+          }
+        }
+        rows.add(String.format(Locale.ROOT, "%-12s %-8s %12.2f %12.2f %8.2fx", m[0], b.name().toLowerCase(Locale.ROOT),
+            med[0], med[1], med[0] / med[1]));
       }
     }
+    out.println();
+    out.printf(Locale.ROOT, "%-12s %-8s %12s %12s %9s%n", "model", "backend", "unfused ms", "fused ms", "speedup");
+    rows.forEach(out::println);
+    out.println("(median of " + RUNS + " runs of Session.run after warm-up, one thread; `layerfuse bench` and the JMH"
+        + " harness measure with more runs)");
     return ok;
-  }
-
-  private static double medianMs(Graph g, Map<String, Tensor> in) {
-    JavaInterpreter.run(g, in);
-    double[] ms = new double[3];
-    for (int i = 0; i < ms.length; i++) {
-      long t0 = System.nanoTime();
-      JavaInterpreter.run(g, in);
-      ms[i] = (System.nanoTime() - t0) / 1e6;
-    }
-    Arrays.sort(ms);
-    return ms[1];
   }
 
   private static float[][] inputs(Gemm g) {

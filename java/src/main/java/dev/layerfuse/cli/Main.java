@@ -35,6 +35,14 @@ public final class Main {
           return ModelCommands.fuse(cmdArgs, out);
         case "verify":
           return ModelCommands.verify(cmdArgs, out);
+        case "run":
+          return RunCommand.run(cmdArgs, out);
+        case "bench":
+          return Bench.run(cmdArgs, out);
+        case "bench-compare":
+          return BenchCompare.run(cmdArgs, out);
+        case "export-weights":
+          return ExportWeights.run(cmdArgs, out);
         case "--version":
           out.println("layerfuse " + Main.class.getPackage().getImplementationVersion());
           return OK;
@@ -56,12 +64,16 @@ public final class Main {
     s.println("Usage: layerfuse <command> [options]   (--help after a command for its options)");
     s.println();
     s.println("Commands:");
-    s.println("  demo    GEMM+bias+ReLU on the native and Java backends (which backend and ISA ran, do they");
-    s.println("          agree, how fast); then ResNet-18 and MobileNetV2: build, fuse, verify, time fused vs unfused");
+    s.println("  demo    ResNet-18 and MobileNetV2: build, fuse, report, verify, and time fused vs unfused on the");
+    s.println("          native and Java backends (table of medians and speedups); GEMM+bias+ReLU native vs Java");
     s.println("  info    the active backend, ISA variants, OpenBLAS configuration and threads");
     s.println("  inspect MODEL.onnx                      ops, parameters, FLOPs, and what fusion would do");
     s.println("  fuse    MODEL.onnx -o OUT.onnx [--report R.json]   the fused model as standard ONNX");
     s.println("  verify  MODEL.onnx [--tolerance 1e-4]   fused vs unfused on seeded inputs (exit 1 if over)");
+    s.println("  run     MODEL.onnx --input NAME=FILE ... --output-dir DIR [--backend B] [--no-fuse] [--threads N]");
+    s.println("  bench   MODEL.onnx [--threads N] [--batch N] [--backend B] [--json FILE]   fused vs unfused latency");
+    s.println("  bench-compare BASELINE.json CURRENT.json [--threshold 5%] [--out DIR]   JMH regression check");
+    s.println("  export-weights MODEL.onnx --format npz -o WEIGHTS.npz   folded weights, one array per parameter");
     s.println();
     s.println("Options: --help, --version, --verbose (stack traces on errors)");
     s.println("System properties: -Dlayerfuse.backend=auto|native|java, -Dlayerfuse.isa=baseline|avx2|avx512,");

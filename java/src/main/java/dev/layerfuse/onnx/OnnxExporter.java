@@ -71,9 +71,12 @@ public final class OnnxExporter {
     return new ProtoWriter().varint(1, 7).string(2, "layerfuse").message(7, gw).message(8, opset).toByteArray();
   }
 
+  /** A float tensor value info; dim 0 of a rank >= 2 value is the symbolic batch {@code N}, so any batch runs. */
   private static ProtoWriter valueInfo(String name, Shape s) {
     ProtoWriter shape = new ProtoWriter();
-    for (int i = 0; i < s.rank(); i++) shape.message(1, new ProtoWriter().varint(1, s.dim(i)));
+    for (int i = 0; i < s.rank(); i++) {
+      shape.message(1, i == 0 && s.rank() >= 2 ? new ProtoWriter().string(2, "N") : new ProtoWriter().varint(1, s.dim(i)));
+    }
     ProtoWriter tensorType = new ProtoWriter().varint(1, OnnxProto.FLOAT).message(2, shape);
     return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
   }

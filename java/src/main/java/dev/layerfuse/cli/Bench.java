@@ -1,0 +1,90 @@
+package dev.layerfuse.cli;
+
+import dev.layerfuse.exec.Backend;
+import dev.layerfuse.exec.Backends;
+import dev.layerfuse.onnx.OnnxModel;
+import dev.layerfuse.tensor.Difference;
+import dev.layerfuse.tensor.TypedArray;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code layerfuse bench}: fused vs unfused latency of one {@code run} each (input conversion and
+ * output copies included), median and p90 of at least 30 timings after warm-up.
+ */
+final class Bench {
+  static final int MIN_RUNS = 30;
+  static final long BUDGET_NANOS = 300_000_000_000L;
+
+  private Bench() {}
+
+  static int run(String[] argv, PrintStream out) {
+    if (argv.length == 1 && argv[0].equals("--help")) {
+      out.println("Usage: layerfuse bench MODEL.onnx [--threads N] [--batch N] [--backend native|java|auto] [--json FILE]");
+      out.println("                       [--runs N] [--warmup-ms MS]");
+      out.println("Fused vs unfused latency: after warm-up, the median (and p90) of at least 30 wall-clock timings of");
+      out.println("one run each, at most 5 minutes per model. --json writes {model, backend, threads, batch, fused,");
+      out.println("unfused, speedup}.");
+      return Main.OK;
+    }
+    Args a = Args.parse(argv, Set.of("--threads", "--batch", "--backend", "--json", "--runs", "--warmup-ms"), Set.of());
+    String model = a.model("MODEL.onnx");
+    Backend backend = Runner.backend(a.one("--backend", "auto"));
+    int threads = a.positiveInt("--threads", 1), runs = Math.max(MIN_RUNS, a.positiveInt("--runs", MIN_RUNS));
+    Integer batch = a.one("--batch", null) == null ? null : a.positiveInt("--batch", 1);
+    long warmup = a.positiveInt("--warmup-ms", 1000) * 1_000_000L;
+    String json = a.one("--json", null);
+    Backend resolved = Backends.resolve(backend);
+    String note = Runner.threads(resolved, threads);
+    try (OnnxModel fused = Runner.open(model, resolved, true); OnnxModel unfused = Runner.open(model, resolved, false)) {
+      Map<String, TypedArray> feed = Runner.seeded(fused, batch, 42);
+      int b = feed.isEmpty() ? 1 : (int) Math.max(1, feed.values().iterator().next().rank() > 0 ? feed.values().iterator().next().dim(0) : 1);
+      out.println("bench " + model + ": backend " + Runner.describe(resolved) + ", threads " + threads + ", batch " + b
+          + (note != null ? " (" + note + ")" : ""));
+      Map<String, TypedArray> yf = fused.run(feed), yu = unfused.run(feed);
+      double worst = 0;
+      for (String o : yf.keySet()) {
+        if (!yf.get(o).type().isFloating()) continue;
+        worst = Math.max(worst, Difference.of(yu.get(o).toTensor().toArray(), yf.get(o).toTensor().toArray()).relative());
+      }
+      Progress p = Progress.on(out, 2 * runs);
+      Timing.Stats u = Timing.measure(() -> unfused.run(feed), runs, 10 * runs, warmup, BUDGET_NANOS / 2, () -> p.step("unfused"));
+      Timing.Stats f = Timing.measure(() -> fused.run(feed), runs, 10 * runs, warmup, BUDGET_NANOS / 2, () -> p.step("fused"));
+      double speedup = u.medianMs() / f.medianMs();
+      out.printf(Locale.ROOT, "%-10s %12s %12s %6s%n", "", "median ms", "p90 ms", "runs");
+      out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %6d%n", "unfused", u.medianMs(), u.p90Ms(), u.runs());
+      out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %6d%n", "fused", f.medianMs(), f.p90Ms(), f.runs());
+      out.printf(Locale.ROOT, "speedup %.3fx (unfused/fused median); fused vs unfused max|d|/max|ref| %.2e%n", speedup, worst);
+      if (json != null) {
+        String j = String.format(Locale.ROOT, "{\"model\": %s, \"backend\": \"%s\", \"threads\": %d, \"batch\": %d, "
+            + "\"fused\": %s, \"unfused\": %s, \"speedup\": %.6f, \"relative_error\": %.3e%s}%n",
+            quote(model), resolved.name().toLowerCase(Locale.ROOT), threads, b, f.json(), u.json(), speedup, worst,
+            note == null ? "" : ", \"note\": " + quote(note));
+        try {
+          Path jp = Path.of(json).toAbsolutePath();
+          if (jp.getParent() != null) Files.createDirectories(jp.getParent());
+          Files.writeString(jp, j, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          throw new Main.UsageException("cannot write " + json + ": " + e.getMessage());
+        }
+      }
+    }
+    return Main.OK;
+  }
+
+  static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') b.append('\\').append(c);
+      else if (c < 0x20) b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      else b.append(c);
+    }
+    return b.append('"').toString();
+  }
+}

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * runner). Prints a table by op. Every test the importer accepts must pass; what it does not
  * accept yet is listed with the reason.
  */
-class OnnxConformanceTest {
+public class OnnxConformanceTest {
   static Path nodeTests() {
     Path root = Path.of(System.getProperty("layerfuse.project.root", "..")).toAbsolutePath().normalize();
     return root.resolve("../shared/onnx-node-tests").normalize();
@@ -138,12 +138,12 @@ class OnnxConformanceTest {
     }
   }
 
-  static TypedArray pb(Path file) throws java.io.IOException {
+  public static TypedArray pb(Path file) throws java.io.IOException {
     return OnnxTensors.typed(OnnxProto.parseTensor(Files.readAllBytes(file), file.toString()), null);
   }
 
   /** Element type, dims and values: floating ones as the ONNX runner compares them, the others exactly. */
-  static String compare(TypedArray want, TypedArray got) {
+  public static String compare(TypedArray want, TypedArray got) {
     if (want.type() != got.type()) return "type " + got.type() + ", expected " + want.type();
     if (!java.util.Arrays.equals(want.dims(), got.dims())) {
       return "shape " + java.util.Arrays.toString(got.dims()) + ", expected " + java.util.Arrays.toString(want.dims());

@@ -1,7 +1,6 @@
 package dev.layerfuse.bench;
 
-import dev.layerfuse.exec.Backend;
-import dev.layerfuse.exec.Session;
+import ai.onnxruntime.OrtException;
 import dev.layerfuse.graph.Graph;
 import dev.layerfuse.nn.Init;
 import dev.layerfuse.nn.Module;
@@ -9,8 +8,6 @@ import dev.layerfuse.nn.models.AlexNetBn;
 import dev.layerfuse.nn.models.MobileNetV2;
 import dev.layerfuse.nn.models.ResNet;
 import dev.layerfuse.tensor.Shape;
-import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,12 +24,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Whole networks through a {@link Session}, fused against unfused (the same kernels with separate
- * BatchNorm, activation and add passes), native and Java, one thread, batch 1. Uses the
- * caller-owned-output {@code run}, so {@code -prof gc} shows the steady-state allocation per call.
+ * Whole networks, fused against unfused, on layerfuse native, layerfuse Java and ONNX Runtime
+ * (fused = all graph optimisations, unfused = none; intra-op = threads, inter-op 1) in one run.
+ * ResNet-18 at batch 1 and 8, MobileNetV2, AlexNet-BN, and the MLP-BN at batch 1 and 32.
+ * layerfuse uses caller-owned outputs, so {@code -prof gc} shows its steady-state allocation.
+ * Threads: OpenBLAS's count for native (layerfuse's own kernels are single-threaded), 1 for Java.
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar NetworkBenchmark -p model=resnet18 -prof gc}.
- * The figures that matter: fused/unfused per backend, and native/Java, from one run.
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar NetworkBenchmark -p model=resnet18 -rf json}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -41,53 +39,49 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Dlayerfuse.blas.threads=1"})
 @State(Scope.Benchmark)
 public class NetworkBenchmark {
-  @Param({"resnet18", "mobilenetv2", "alexnet-bn", "mlp-bn"})
+  @Param({"resnet18", "resnet18-b8", "mobilenetv2", "alexnet-bn", "mlp-bn", "mlp-bn-b32"})
   public String model;
 
-  @Param({"NATIVE", "JAVA"})
-  public Backend backend;
+  @Param({"NATIVE", "JAVA", "ORT"})
+  public Engines.Engine engine;
 
-  private Session fused, unfused;
-  private Map<String, Shape> shapes;
-  private Map<String, float[]> inputs, outputs;
+  @Param({"1", "2"})
+  public int threads;
 
-  @Setup(Level.Trial)
-  public void setUp() {
+  private Engines e;
+
+  static Graph graph(String model) {
     Module m;
     Shape in;
     switch (model) {
       case "resnet18": m = ResNet.resnet18(1000); in = Shape.of(1, 3, 224, 224); break;
+      case "resnet18-b8": m = ResNet.resnet18(1000); in = Shape.of(8, 3, 224, 224); break;
       case "mobilenetv2": m = MobileNetV2.create(1000); in = Shape.of(1, 3, 224, 224); break;
       case "alexnet-bn": m = AlexNetBn.create(); in = Shape.of(1, 3, 227, 227); break;
-      default: m = AlexNetBn.mlp(); in = Shape.of(1, 4096);
+      case "mlp-bn": m = AlexNetBn.mlp(); in = Shape.of(1, 4096); break;
+      case "mlp-bn-b32": m = AlexNetBn.mlp(); in = Shape.of(32, 4096); break;
+      default: throw new IllegalArgumentException("unknown model " + model);
     }
-    Graph g = Init.randomize(m, 1).toGraph(in);
-    fused = Session.create(g, backend, true);
-    unfused = Session.create(g, backend, false);
-    float[] x = new float[(int) in.numel()];
-    SplittableRandom r = new SplittableRandom(3);
-    for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
-    shapes = Map.of("input", in);
-    inputs = Map.of("input", x);
-    String out = g.outputs().get(0);
-    outputs = Map.of(out, new float[(int) g.shape(out).numel()]);
+    return Init.randomize(m, 1).toGraph(in);
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    e = new Engines(graph(model), engine, threads);
   }
 
   @TearDown(Level.Trial)
-  public void tearDown() {
-    fused.close();
-    unfused.close();
+  public void tearDown() throws OrtException {
+    e.close();
   }
 
   @Benchmark
-  public Map<String, float[]> fused() {
-    fused.run(shapes, inputs, outputs);
-    return outputs;
+  public Object fused() throws OrtException {
+    return e.run(true);
   }
 
   @Benchmark
-  public Map<String, float[]> unfused() {
-    unfused.run(shapes, inputs, outputs);
-    return outputs;
+  public Object unfused() throws OrtException {
+    return e.run(false);
   }
 }

@@ -46,7 +46,7 @@ lf_epilogue make_epilogue(const float* bias, int bias_mode, const float* residua
 }
 
 bool valid_act(int act, float lo, float hi) {
-  if (act < LF_ACT_NONE || act > LF_ACT_SILU) return false;
+  if (act < LF_ACT_NONE || act > LF_ACT_LAST) return false;
   return act != LF_ACT_CLAMP || lo <= hi;
 }
 

@@ -23,6 +23,12 @@ const Act kActs[] = {
     {LF_ACT_TANH, 0, 0, 0, "tanh"},
     {LF_ACT_HARDSWISH, 0, 0, 0, "hardswish"},
     {LF_ACT_SILU, 0, 0, 0, "silu"},
+    {LF_ACT_ELU, 0.7f, 0, 0, "elu"},
+    {LF_ACT_SELU, 1.67f, 0, 1.05f, "selu"},
+    {LF_ACT_SOFTPLUS, 0, 0, 0, "softplus"},
+    {LF_ACT_EXP, 0, 0, 0, "exp"},
+    {LF_ACT_ABS, 0, 0, 0, "abs"},
+    {LF_ACT_NEG, 0, 0, 0, "neg"},
 };
 
 double ref_act(const Act& a, double v) {
@@ -33,6 +39,12 @@ double ref_act(const Act& a, double v) {
     case LF_ACT_TANH: return std::tanh(v);
     case LF_ACT_HARDSWISH: return v * std::fmin(std::fmax(v + 3, 0.0), 6.0) / 6.0;
     case LF_ACT_SILU: return v / (1.0 + std::exp(-v));
+    case LF_ACT_ELU: return v < 0 ? a.alpha * std::expm1(v) : v;
+    case LF_ACT_SELU: return v > 0 ? a.hi * v : a.hi * a.alpha * std::expm1(v);
+    case LF_ACT_SOFTPLUS: return std::log1p(std::exp(v));
+    case LF_ACT_EXP: return std::exp(v);
+    case LF_ACT_ABS: return std::fabs(v);
+    case LF_ACT_NEG: return -v;
     default: return v;
   }
 }

@@ -39,7 +39,18 @@ enum {
   LF_ACT_SIGMOID = 3,
   LF_ACT_TANH = 4,
   LF_ACT_HARDSWISH = 5,  /* x * clamp(x + 3, 0, 6) / 6 */
-  LF_ACT_SILU = 6        /* x * sigmoid(x) */
+  LF_ACT_SILU = 6,       /* x * sigmoid(x) */
+  LF_ACT_ELU = 7,        /* x < 0 ? alpha * (e^x - 1) : x */
+  LF_ACT_SELU = 8,       /* hi * (x > 0 ? x : alpha * (e^x - 1)): gamma travels in hi */
+  LF_ACT_SOFTPLUS = 9,   /* log(1 + e^x) */
+  LF_ACT_EXP = 10,
+  LF_ACT_LOG = 11,
+  LF_ACT_SQRT = 12,
+  LF_ACT_ABS = 13,
+  LF_ACT_NEG = 14,
+  LF_ACT_RECIPROCAL = 15,
+  LF_ACT_POW = 16,       /* x ^ alpha */
+  LF_ACT_LAST = LF_ACT_POW
 };
 
 /* How a bias vector is broadcast over a row-major M x N output. */

@@ -5,15 +5,16 @@ package dev.layerfuse.exec;
  * with different bounds, as in the native kernels.
  *
  * @param kind the function
- * @param alpha LeakyReLU's negative slope (0 otherwise)
+ * @param alpha LeakyReLU's negative slope, ELU's and SELU's alpha, POW's exponent (0 otherwise)
  * @param lo lower clamp bound (CLAMP only)
- * @param hi upper clamp bound (CLAMP only)
+ * @param hi upper clamp bound (CLAMP), SELU's gamma
  */
 public record Activation(Kind kind, float alpha, float lo, float hi) {
 
   /** Activation functions, with the value of the C ABI's {@code LF_ACT_*} constant. */
   public enum Kind {
-    NONE(0), CLAMP(1), LEAKY_RELU(2), SIGMOID(3), TANH(4), HARDSWISH(5), SILU(6);
+    NONE(0), CLAMP(1), LEAKY_RELU(2), SIGMOID(3), TANH(4), HARDSWISH(5), SILU(6), ELU(7), SELU(8), SOFTPLUS(9),
+    EXP(10), LOG(11), SQRT(12), ABS(13), NEG(14), RECIPROCAL(15), POW(16);
 
     private final int code;
 
@@ -31,9 +32,10 @@ public record Activation(Kind kind, float alpha, float lo, float hi) {
     if (kind == Kind.CLAMP && !(lo <= hi)) {
       throw new IllegalArgumentException("clamp: min " + lo + " must be <= max " + hi + " (and not NaN)");
     }
-    if (kind == Kind.LEAKY_RELU && !Float.isFinite(alpha)) {
-      throw new IllegalArgumentException("leaky_relu: alpha must be finite, got " + alpha);
+    if ((kind == Kind.LEAKY_RELU || kind == Kind.ELU || kind == Kind.SELU || kind == Kind.POW) && !Float.isFinite(alpha)) {
+      throw new IllegalArgumentException(kind.name().toLowerCase(java.util.Locale.ROOT) + ": alpha must be finite, got " + alpha);
     }
+    if (kind == Kind.SELU && !Float.isFinite(hi)) throw new IllegalArgumentException("selu: gamma must be finite, got " + hi);
   }
 
   public static Activation none() {
@@ -72,6 +74,29 @@ public record Activation(Kind kind, float alpha, float lo, float hi) {
     return new Activation(Kind.SILU, 0f, 0f, 0f);
   }
 
+  public static Activation elu(float alpha) {
+    return new Activation(Kind.ELU, alpha, 0f, 0f);
+  }
+
+  /** SELU: gamma * (x > 0 ? x : alpha * (e^x - 1)); gamma is held in {@link #hi()}. */
+  public static Activation selu(float alpha, float gamma) {
+    return new Activation(Kind.SELU, alpha, 0f, gamma);
+  }
+
+  public static Activation softplus() {
+    return new Activation(Kind.SOFTPLUS, 0f, 0f, 0f);
+  }
+
+  /** One of the parameterless unary functions: EXP, LOG, SQRT, ABS, NEG, RECIPROCAL (and the others). */
+  public static Activation of(Kind kind) {
+    return new Activation(kind, 0f, 0f, 0f);
+  }
+
+  /** x to the power {@code exponent}. */
+  public static Activation pow(float exponent) {
+    return new Activation(Kind.POW, exponent, 0f, 0f);
+  }
+
   /** Applies the activation to one value, in float as the kernels do. */
   public float apply(float v) {
     switch (kind) {
@@ -93,6 +118,26 @@ public record Activation(Kind kind, float alpha, float lo, float hi) {
       }
       case SILU:
         return (float) (v / (1.0 + Math.exp(-v)));
+      case ELU:
+        return v < 0f ? (float) (alpha * Math.expm1(v)) : v;
+      case SELU:
+        return v > 0f ? hi * v : (float) (hi * (alpha * Math.expm1(v)));
+      case SOFTPLUS:
+        return v > 20f ? v : (float) Math.log1p(Math.exp(v));
+      case EXP:
+        return (float) Math.exp(v);
+      case LOG:
+        return (float) Math.log(v);
+      case SQRT:
+        return (float) Math.sqrt(v);
+      case ABS:
+        return Math.abs(v);
+      case NEG:
+        return -v;
+      case RECIPROCAL:
+        return 1f / v;
+      case POW:
+        return (float) Math.pow(v, alpha);
       default:
         return v;
     }
@@ -107,6 +152,12 @@ public record Activation(Kind kind, float alpha, float lo, float hi) {
         return "clamp(" + lo + ", " + hi + ")";
       case LEAKY_RELU:
         return "leaky_relu(" + alpha + ")";
+      case ELU:
+        return "elu(" + alpha + ")";
+      case SELU:
+        return "selu(" + alpha + ", " + hi + ")";
+      case POW:
+        return "pow(" + alpha + ")";
       default:
         return kind.name().toLowerCase(java.util.Locale.ROOT);
     }

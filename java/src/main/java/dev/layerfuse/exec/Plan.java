@@ -99,7 +99,7 @@ public final class Plan {
           || n.op() instanceof dev.layerfuse.graph.ConcatOp || n.op() instanceof dev.layerfuse.graph.TransposeOp
           || n.op() instanceof dev.layerfuse.graph.PadOp || n.op() instanceof dev.layerfuse.graph.ReshapeOp
           || n.op() instanceof dev.layerfuse.graph.MatMulOp || n.op() instanceof dev.layerfuse.graph.GlobalMaxPoolOp
-          || n.op() instanceof dev.layerfuse.graph.ConstantOp)) {
+          || n.op() instanceof dev.layerfuse.graph.ConstantOp || n.op() instanceof dev.layerfuse.graph.SliceOp)) {
         why = n.kind();
       }
       if (why != null) out.putIfAbsent(why, n.name());

@@ -195,6 +195,16 @@ final class Steps {
         }
       };
     }
+    if (n.op() instanceof dev.layerfuse.graph.SliceOp so) {
+      Strided st = so.strided(xs);
+      long off = so.offset(xs);
+      return new Plan.Step(n, "slice " + ys) {
+        Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+          Slice sx = sl(a, x + off, xn - off), sy = sl(a, y, yn);
+          return () -> k.stridedCopy(st, sx, sy);
+        }
+      };
+    }
     if (n.op() instanceof TransposeOp t) {
       Strided st = t.strided(xs, ys);
       return new Plan.Step(n, "transpose " + ys) {

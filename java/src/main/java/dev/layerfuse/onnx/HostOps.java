@@ -24,7 +24,25 @@ final class HostOps {
       "Clip", "Cast", "Shape", "Size", "Identity", "Dropout", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Concat",
       "Transpose", "Gather", "ConstantOfShape", "Expand", "Slice", "Range", "MaxPool", "Pad");
 
+  /** The largest result folded (elements): beyond it the node stays in the graph, so hostile dims cannot exhaust the heap. */
+  static final long FOLD_LIMIT = 1L << 22;
+
   private HostOps() {}
+
+  /** Thrown when a result would exceed {@link #FOLD_LIMIT}; the importer then leaves the node to the graph. */
+  static final class TooLarge extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static int count(long[] dims) {
+    long n = TypedArray.count(dims);
+    if (n > FOLD_LIMIT) throw new TooLarge(Arrays.toString(dims) + " exceeds the folding limit of " + FOLD_LIMIT + " elements");
+    return (int) n;
+  }
 
   static boolean supports(String opType) {
     return OPS.contains(opType);
@@ -39,6 +57,8 @@ final class HostOps {
       return evalChecked(n, in, opset, name);
     } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException e) {
       throw new OnnxFormatException("node " + name + " (" + n.opType() + "): " + e.getMessage(), e);
+    } catch (NullPointerException e) {
+      throw new OnnxFormatException("node " + name + " (" + n.opType() + "): a required input is missing", e);
     }
   }
 
@@ -144,7 +164,7 @@ final class HostOps {
 
   /** For each element of an array of {@code out} dims, the flat index of the element of {@code in} that broadcasts to it. */
   private static int[] broadcastIndex(long[] out, long[] in) {
-    int n = TypedArray.count(out), r = out.length, off = r - in.length;
+    int n = count(out), r = out.length, off = r - in.length;
     long[] stride = new long[r];
     long s = 1;
     for (int k = in.length - 1; k >= 0; k--) {
@@ -295,7 +315,7 @@ final class HostOps {
   }
 
   private static TypedArray ones(long[] dims) {
-    long[] v = new long[TypedArray.count(dims)];
+    long[] v = new long[count(dims)];
     Arrays.fill(v, 1);
     return TypedArray.ofInts(DType.BOOL, dims, v);
   }
@@ -419,7 +439,7 @@ final class HostOps {
 
   /** Calls {@code f} with each multi-index of {@code dims} in row-major order and its flat position. */
   private static void forEachIndex(long[] dims, java.util.function.ObjIntConsumer<long[]> f) {
-    int n = TypedArray.count(dims);
+    int n = count(dims);
     long[] pos = new long[dims.length];
     for (int i = 0; i < n; i++) {
       f.accept(pos, i);
@@ -444,7 +464,7 @@ final class HostOps {
       total += t.dim(axis);
     }
     dims[axis] = total;
-    int[] which = new int[TypedArray.count(dims)], map = new int[which.length];
+    int[] which = new int[count(dims)], map = new int[which.length];
     long[] starts = new long[in.size()];
     for (int k = 1; k < in.size(); k++) starts[k] = starts[k - 1] + in.get(k - 1).dim(axis);
     forEachIndex(dims, (pos, i) -> {
@@ -490,7 +510,7 @@ final class HostOps {
     System.arraycopy(id, 0, dims, axis, id.length);
     System.arraycopy(in, axis + 1, dims, axis + id.length, r - axis - 1);
     long[] is = strides(id);
-    int[] map = new int[TypedArray.count(dims)];
+    int[] map = new int[count(dims)];
     forEachIndex(dims, (pos, i) -> {
       long flatIdx = 0;
       for (int k = 0; k < id.length; k++) flatIdx += pos[axis + k] * is[k];
@@ -510,8 +530,8 @@ final class HostOps {
     return gatherFlat(x, dims, broadcastIndex(dims, x.dims()), null);
   }
 
-  private static TypedArray slice(OnnxProto.Node n, List<TypedArray> in, long opset, String name) {
-    TypedArray x = in.get(0);
+  /** ONNX Slice's starts/ends/axes/steps (from inputs, or attributes before opset 10) as a box: begin, size, step per axis. */
+  static long[][] sliceBox(OnnxProto.Node n, long[] dims, List<TypedArray> in, long opset, String name) {
     long[] starts, ends, axes, steps;
     if (opset < 10) {
       starts = Attrs.ints(n, "starts", null);
@@ -524,30 +544,42 @@ final class HostOps {
       axes = arg(in, 3) == null ? null : in.get(3).toLongs();
       steps = arg(in, 4) == null ? null : in.get(4).toLongs();
     }
-    if (starts == null || ends == null || starts.length != ends.length) throw new IllegalArgumentException("starts and ends must have equal lengths");
-    int r = x.rank();
-    long[] in0 = x.dims(), st = new long[r], step = new long[r], dims = in0.clone();
+    if (starts == null || ends == null || starts.length != ends.length
+        || (axes != null && axes.length != starts.length) || (steps != null && steps.length != starts.length)) {
+      throw new IllegalArgumentException("starts, ends, axes and steps must have equal lengths");
+    }
+    int r = dims.length;
+    long[] st = new long[r], step = new long[r], size = dims.clone();
     Arrays.fill(step, 1);
     for (int k = 0; k < starts.length; k++) {
       int a = axis(axes == null ? k : (int) axes[k], r, name);
       long sp = steps == null ? 1 : steps[k];
       if (sp == 0) throw new IllegalArgumentException("step 0 on axis " + a);
-      long d = in0[a];
+      long d = dims[a];
       long b = starts[k] < 0 ? starts[k] + d : starts[k], e = ends[k] < 0 ? ends[k] + d : ends[k];
       if (sp > 0) {
         b = Math.max(0, Math.min(d, b));
         e = Math.max(0, Math.min(d, e));
-        dims[a] = Math.max(0, (e - b + sp - 1) / sp);
+        size[a] = Math.max(0, (e - b + sp - 1) / sp);
       } else {
         b = Math.max(-1, Math.min(d - 1, b));
         e = Math.max(-1, Math.min(d - 1, e));
-        dims[a] = Math.max(0, (b - e - sp - 1) / -sp);
+        size[a] = Math.max(0, (b - e - sp - 1) / -sp);
       }
-      st[a] = b;
+      st[a] = size[a] == 0 ? 0 : b;
       step[a] = sp;
     }
+    return new long[][] {st, size, step};
+  }
+
+  private static TypedArray slice(OnnxProto.Node n, List<TypedArray> in, long opset, String name) {
+    TypedArray x = in.get(0);
+    long[] in0 = x.dims();
+    long[][] box = sliceBox(n, in0, in, opset, name);
+    long[] st = box[0], dims = box[1], step = box[2];
+    int r = in0.length;
     long[] s = strides(in0);
-    int[] map = new int[TypedArray.count(dims)];
+    int[] map = new int[count(dims)];
     forEachIndex(dims, (pos, i) -> {
       long off = 0;
       for (int k = 0; k < r; k++) off += (st[k] + pos[k] * step[k]) * s[k];
@@ -560,14 +592,14 @@ final class HostOps {
     if (start.type().isFloating()) {
       double a = start.real(0), l = limit.real(0), d = delta.real(0);
       long count = Math.max(0, (long) Math.ceil((l - a) / d));
-      double[] v = new double[TypedArray.count(new long[] {count})];
+      double[] v = new double[count(new long[] {count})];
       for (int i = 0; i < v.length; i++) v[i] = a + i * d;
       return TypedArray.ofReals(start.type(), new long[] {count}, v);
     }
     long a = start.integer(0), l = limit.integer(0), d = delta.integer(0);
     if (d == 0) throw new IllegalArgumentException("Range delta 0");
     long count = Math.max(0, Math.floorDiv(l - a + d + (d > 0 ? -1 : 1), d));
-    long[] v = new long[TypedArray.count(new long[] {count})];
+    long[] v = new long[count(new long[] {count})];
     for (int i = 0; i < v.length; i++) v[i] = a + i * d;
     return TypedArray.ofInts(start.type(), new long[] {count}, v);
   }
@@ -588,7 +620,7 @@ final class HostOps {
     long[] dims = xd.clone();
     for (int a = 0; a < rank; a++) dims[2 + a] = poolOut(spatial[a], k[a], s[a], d[a], p[a], p[a + rank], ceil, name);
     long[] xs = strides(xd);
-    int outN = TypedArray.count(dims);
+    int outN = count(dims);
     int[] arg = new int[outN];
     forEachIndex(dims, (pos, i) -> {
       int best = -1;
@@ -676,7 +708,7 @@ final class HostOps {
       if (dims[k] < 0) throw new IllegalArgumentException("pads make axis " + k + " negative");
       if (!mode.equals("constant") && in0[k] == 0 && dims[k] > 0) throw new IllegalArgumentException(mode + " padding of an empty axis " + k);
     }
-    int[] map = new int[TypedArray.count(dims)];
+    int[] map = new int[count(dims)];
     forEachIndex(dims, (pos, i) -> {
       long off = 0;
       for (int k = 0; k < r; k++) {

@@ -107,21 +107,21 @@ public final class OnnxExporter {
     return n;
   }
 
-  private static ProtoWriter ints(String name, long... v) {
+  static ProtoWriter ints(String name, long... v) {
     ProtoWriter a = new ProtoWriter().string(1, name).varint(20, OnnxProto.Attribute.INTS);
     for (long x : v) a.varint(8, x);
     return a;
   }
 
-  private static ProtoWriter intAttr(String name, long v) {
+  static ProtoWriter intAttr(String name, long v) {
     return new ProtoWriter().string(1, name).varint(20, OnnxProto.Attribute.INT).varint(3, v);
   }
 
-  private static ProtoWriter floatAttr(String name, float v) {
+  static ProtoWriter floatAttr(String name, float v) {
     return new ProtoWriter().string(1, name).varint(20, OnnxProto.Attribute.FLOAT).fixed32(2, v);
   }
 
-  private static ProtoWriter stringAttr(String name, String v) {
+  static ProtoWriter stringAttr(String name, String v) {
     return new ProtoWriter().string(1, name).varint(20, OnnxProto.Attribute.STRING).string(4, v);
   }
 
@@ -151,6 +151,22 @@ public final class OnnxExporter {
         String s = tmp(name + "_sigmoid");
         emit(name + "_sigmoid", "Sigmoid", List.of(x), s);
         emit(name, "Mul", List.of(x, s), out);
+        return;
+      }
+      case ELU: emit(name, "Elu", List.of(x), out).message(5, floatAttr("alpha", act.alpha())); return;
+      case SELU:
+        emit(name, "Selu", List.of(x), out).message(5, floatAttr("alpha", act.alpha())).message(5, floatAttr("gamma", act.hi()));
+        return;
+      case SOFTPLUS: emit(name, "Softplus", List.of(x), out); return;
+      case EXP: emit(name, "Exp", List.of(x), out); return;
+      case LOG: emit(name, "Log", List.of(x), out); return;
+      case SQRT: emit(name, "Sqrt", List.of(x), out); return;
+      case ABS: emit(name, "Abs", List.of(x), out); return;
+      case NEG: emit(name, "Neg", List.of(x), out); return;
+      case RECIPROCAL: emit(name, "Reciprocal", List.of(x), out); return;
+      case POW: {
+        String e = init(tmp(name + "_exponent"), Tensor.of(Shape.scalar(), new float[] {act.alpha()}));
+        emit(name, "Pow", List.of(x, e), out);
         return;
       }
       default: emit(name, "Identity", List.of(x), out);
@@ -278,6 +294,15 @@ public final class OnnxExporter {
     } else if (n.op() instanceof TransposeOp t) {
       ProtoWriter w = emit(name, "Transpose", List.of(x), n.output());
       if (t.perm() != null) w.message(5, ints("perm", l(t.perm())));
+    } else if (n.op() instanceof dev.layerfuse.graph.SliceOp so) {
+      long[] b = so.begin(), sz = so.size(), st = so.step(), e = new long[b.length], axes = new long[b.length];
+      for (int i = 0; i < b.length; i++) {
+        e[i] = b[i] + (sz[i] - 1) * st[i] + 1;
+        if (sz[i] == 0) e[i] = b[i];
+        axes[i] = i;
+      }
+      emit(name, "Slice", List.of(x, initLongs(tmp(name + "_starts"), b), initLongs(tmp(name + "_ends"), e),
+          initLongs(tmp(name + "_axes"), axes), initLongs(tmp(name + "_steps"), st)), n.output());
     } else if (n.op() instanceof ReshapeOp r) {
       ProtoWriter w = emit(name, "Reshape", List.of(x, initLongs(tmp(name + "_shape"), r.target())), n.output());
       if (r.allowZero()) w.message(5, intAttr("allowzero", 1));

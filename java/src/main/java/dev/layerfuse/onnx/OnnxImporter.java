@@ -236,7 +236,13 @@ public final class OnnxImporter {
   private void fold(OnnxProto.Node n) {
     List<TypedArray> in = new ArrayList<>();
     for (String v : n.inputs()) in.add(v.isEmpty() ? null : typedConst(v));
-    List<TypedArray> out = HostOps.eval(n, in, opset, nodeName(n));
+    List<TypedArray> out;
+    try {
+      out = HostOps.eval(n, in, opset, nodeName(n));
+    } catch (HostOps.TooLarge e) {
+      translate(n); // too big to fold: compute it at run time if the graph can
+      return;
+    }
     for (int k = 0; k < n.outputs().size() && k < out.size(); k++) putConst(n.outputs().get(k), out.get(k));
   }
 
@@ -440,6 +446,51 @@ public final class OnnxImporter {
         return;
       }
       case "Sum": case "Max": case "Min": case "Mean": variadic(n, name, out); return;
+      case "Elu": act(n, name, out, Activation.elu(Attrs.f(n, "alpha", 1f))); return;
+      case "Selu": act(n, name, out, Activation.selu(Attrs.f(n, "alpha", 1.67326319217681884765625f),
+          Attrs.f(n, "gamma", 1.05070102214813232421875f))); return;
+      case "Softplus": act(n, name, out, Activation.softplus()); return;
+      case "Exp": act(n, name, out, Activation.of(Activation.Kind.EXP)); return;
+      case "Log": act(n, name, out, Activation.of(Activation.Kind.LOG)); return;
+      case "Sqrt": act(n, name, out, Activation.of(Activation.Kind.SQRT)); return;
+      case "Abs": act(n, name, out, Activation.of(Activation.Kind.ABS)); return;
+      case "Neg": act(n, name, out, Activation.of(Activation.Kind.NEG)); return;
+      case "Reciprocal": act(n, name, out, Activation.of(Activation.Kind.RECIPROCAL)); return;
+      case "Pow": {
+        String e = input(n, 1);
+        if (!isConst(e) || typedConst(e).numel() != 1) {
+          throw new UnsupportedOperationException(name + ": Pow with a run-time or non-scalar exponent");
+        }
+        act(n, name, out, Activation.pow((float) typedConst(e).real(0)));
+        return;
+      }
+      case "PRelu": prelu(n, name, out); return;
+      case "Slice": {
+        String x = value(input(n, 0));
+        List<TypedArray> in = new ArrayList<>();
+        in.add(null);
+        for (int k = 1; k < n.inputs().size(); k++) in.add(input(n, k).isEmpty() ? null : typedConst(input(n, k)));
+        long[][] box = HostOps.sliceBox(n, shapes.get(x).dims(), in, opset, name);
+        slice(name, x, box[0], box[1], box[2], out);
+        return;
+      }
+      case "Split": split(n, name); return;
+      case "Gather": gather(n, name, out); return;
+      case "Expand": {
+        String x = value(input(n, 0));
+        long[] target = constLongs(input(n, 1));
+        long[] dims = HostOps.broadcast(shapes.get(x).dims(), target);
+        if (java.util.Arrays.equals(dims, shapes.get(x).dims())) {
+          add(name, PassThroughOp.identity(), List.of(x), out);
+          return;
+        }
+        String zeros = add(name + "#zeros", new ConstantOp(Tensor.zeros(Shape.of(target))), List.of(), fresh(name + "#z"));
+        add(name, new BinaryOp(BinaryKind.ADD), List.of(x, zeros), out);
+        return;
+      }
+      case "ReduceMean": case "ReduceMax": case "ReduceSum": reduce(n, name, out); return;
+      case "LRN": lrn(n, name, out); return;
+      case "Upsample": case "Resize": resize(n, name, out); return;
       case "Cast": {
         DType to = DType.fromOnnx((int) Attrs.i(n, "to", 1));
         if (to != DType.FLOAT32) {
@@ -452,6 +503,252 @@ public final class OnnxImporter {
       case "Pad": pad(n, name, out); return;
       default: throw new UnsupportedOperationException(name + ": unsupported op " + op);
     }
+  }
+
+  /** A strided box of {@code x}; negative steps are not run-time copies (yet). */
+  private String slice(String name, String x, long[] begin, long[] size, long[] step, String out) {
+    for (int a = 0; a < step.length; a++) {
+      if (step[a] < 0 && size[a] > 1) throw new UnsupportedOperationException(name + ": Slice with a negative step on a run-time tensor");
+      if (step[a] < 0) step[a] = 1;
+    }
+    return add(name, new dev.layerfuse.graph.SliceOp(begin, size, step), List.of(x), out);
+  }
+
+  private void split(OnnxProto.Node n, String name) {
+    String x = value(input(n, 0));
+    long[] dims = shapes.get(x).dims();
+    int axis = shapes.get(x).axis((int) Attrs.i(n, "axis", 0));
+    int outs = n.outputs().size();
+    long[] parts = opset >= 13 && !input(n, 1).isEmpty() ? constLongs(input(n, 1)) : Attrs.ints(n, "split", null);
+    if (parts == null) {
+      long chunk = n.attributes().containsKey("num_outputs") ? (dims[axis] + outs - 1) / outs : dims[axis] / outs;
+      parts = new long[outs];
+      long left = dims[axis];
+      for (int k = 0; k < outs; k++) {
+        parts[k] = Math.min(chunk, left);
+        left -= parts[k];
+      }
+      if (left != 0) throw new OnnxFormatException(name + ": dim " + dims[axis] + " does not split into " + outs + " equal parts");
+    }
+    if (parts.length != outs) throw new OnnxFormatException(name + ": " + parts.length + " split sizes for " + outs + " outputs");
+    long at = 0;
+    for (int k = 0; k < outs; k++) {
+      long[] begin = new long[dims.length], size = dims.clone(), step = new long[dims.length];
+      java.util.Arrays.fill(step, 1);
+      begin[axis] = at;
+      size[axis] = parts[k];
+      at += parts[k];
+      if (!n.outputs().get(k).isEmpty()) slice(k == 0 ? name : name + "#" + k, x, begin, size, step, n.outputs().get(k));
+    }
+    if (at != dims[axis]) throw new OnnxFormatException(name + ": split sizes sum to " + at + ", dim " + axis + " is " + dims[axis]);
+  }
+
+  /** Gather with constant indices on a run-time tensor: one slice per index, concatenated, reshaped. */
+  private void gather(OnnxProto.Node n, String name, String out) {
+    String x = value(input(n, 0));
+    if (!isConst(input(n, 1))) throw new UnsupportedOperationException(name + ": Gather with run-time indices");
+    TypedArray idx = typedConst(input(n, 1));
+    long[] dims = shapes.get(x).dims();
+    int axis = shapes.get(x).axis((int) Attrs.i(n, "axis", 0));
+    if (idx.numel() > 1024) throw new UnsupportedOperationException(name + ": Gather of " + idx.numel() + " indices from a run-time tensor");
+    List<String> pieces = new ArrayList<>();
+    for (int k = 0; k < idx.numel(); k++) {
+      long j = idx.integer(k);
+      if (j < -dims[axis] || j >= dims[axis]) throw new OnnxFormatException(name + ": index " + j + " out of range for dim " + dims[axis]);
+      long[] begin = new long[dims.length], size = dims.clone(), step = new long[dims.length];
+      java.util.Arrays.fill(step, 1);
+      begin[axis] = j < 0 ? j + dims[axis] : j;
+      size[axis] = 1;
+      pieces.add(slice(name + "#" + k, x, begin, size, step, fresh(name + "#g")));
+    }
+    String joined = pieces.size() == 1 ? pieces.get(0)
+        : add(name + "#concat", new ConcatOp(axis, pieces.size()), pieces, fresh(name + "#cat"));
+    long[] id = idx.dims();
+    long[] target = new long[dims.length - 1 + id.length];
+    System.arraycopy(dims, 0, target, 0, axis);
+    System.arraycopy(id, 0, target, axis, id.length);
+    System.arraycopy(dims, axis + 1, target, axis + id.length, dims.length - axis - 1);
+    add(name, new ReshapeOp(target, true), List.of(joined), out);
+  }
+
+  /** PRelu: max(x, 0) + slope · min(x, 0), with a per-channel constant slope as a channel multiply. */
+  private void prelu(OnnxProto.Node n, String name, String out) {
+    String x = value(input(n, 0)), slope = input(n, 1);
+    Shape xs = shapes.get(x);
+    String pos = add(name + "#pos", new ActivationOp(Activation.relu()), List.of(x), fresh(name + "#p"));
+    String neg = add(name + "#neg", new ActivationOp(Activation.clamp(Float.NEGATIVE_INFINITY, 0f)), List.of(x), fresh(name + "#n"));
+    String scaled;
+    if (isConst(slope) && perChannel(constTensor(slope).shape(), xs, xs.rank() >= 2 ? xs.dim(1) : -1)
+        && BinaryOp.broadcast(name, xs, constTensor(slope).shape()).equals(xs)) {
+      scaled = add(name + "#slope", new ChannelConstantOp(ChannelConstantOp.Type.MUL, flat(constTensor(slope))), List.of(neg),
+          fresh(name + "#s"));
+    } else {
+      scaled = add(name + "#slope", new BinaryOp(BinaryKind.MUL), List.of(neg, value(slope)), fresh(name + "#s"));
+    }
+    add(name, new BinaryOp(BinaryKind.ADD), List.of(pos, scaled), out);
+  }
+
+  /**
+   * ReduceMean/Max/Sum: reduced axes moved last, the rest flattened, then a global pool over
+   * them; Sum is the mean times the count.
+   */
+  private void reduce(OnnxProto.Node n, String name, String out) {
+    String x = value(input(n, 0));
+    long[] dims = shapes.get(x).dims();
+    int r = dims.length;
+    long[] axes = opset >= 18 || (n.opType().equals("ReduceSum") && opset >= 13)
+        ? (input(n, 1).isEmpty() ? null : constLongs(input(n, 1))) : Attrs.ints(n, "axes", null);
+    boolean keep = Attrs.i(n, "keepdims", 1) != 0;
+    if ((axes == null || axes.length == 0) && Attrs.i(n, "noop_with_empty_axes", 0) != 0) {
+      add(name, PassThroughOp.identity(), List.of(x), out);
+      return;
+    }
+    boolean[] red = new boolean[r];
+    if (axes == null || axes.length == 0) java.util.Arrays.fill(red, true);
+    else for (long a : axes) red[shapes.get(x).axis((int) a)] = true;
+    int[] perm = new int[r];
+    int k = 0;
+    long outer = 1, inner = 1;
+    List<Long> outDims = new ArrayList<>();
+    for (int a = 0; a < r; a++) {
+      if (!red[a]) {
+        perm[k++] = a;
+        outer *= dims[a];
+      }
+      if (!red[a]) outDims.add(dims[a]);
+      else if (keep) outDims.add(1L);
+    }
+    for (int a = 0; a < r; a++) if (red[a]) {
+      perm[k++] = a;
+      inner *= dims[a];
+    }
+    if (inner == 0) throw new UnsupportedOperationException(name + ": " + n.opType() + " over an empty axis");
+    String v = x;
+    boolean identityPerm = true;
+    for (int a = 0; a < r; a++) identityPerm &= perm[a] == a;
+    if (!identityPerm) v = add(name + "#perm", new TransposeOp(perm), List.of(v), fresh(name + "#t"));
+    v = add(name + "#4d", new ReshapeOp(new long[] {1, outer, inner, 1}, true), List.of(v), fresh(name + "#r"));
+    boolean max = n.opType().equals("ReduceMax");
+    v = add(name, max ? new GlobalMaxPoolOp() : new GlobalAvgPoolOp(), List.of(v), fresh(name + "#pool"));
+    if (n.opType().equals("ReduceSum")) {
+      v = add(name + "#sum", new ChannelConstantOp(ChannelConstantOp.Type.MUL, Tensor.of(Shape.of(1), new float[] {inner})),
+          List.of(v), fresh(name + "#s"));
+    }
+    add(name + "#out", new ReshapeOp(outDims.stream().mapToLong(Long::longValue).toArray(), true), List.of(v), out);
+  }
+
+  /** LRN across channels: x / (bias + alpha · mean of x² over the window)^beta, the mean as an average pool. */
+  private void lrn(OnnxProto.Node n, String name, String out) {
+    String x = value(input(n, 0));
+    long[] dims = shapes.get(x).dims();
+    if (dims.length < 3) throw new OnnxFormatException(name + ": LRN needs an input of rank >= 3, got " + shapes.get(x));
+    int size = (int) Attrs.i(n, "size", 0);
+    if (size < 1) throw new OnnxFormatException(name + ": LRN size " + size);
+    float alpha = Attrs.f(n, "alpha", 1e-4f), beta = Attrs.f(n, "beta", 0.75f), bias = Attrs.f(n, "bias", 1f);
+    long rest = 1;
+    for (int a = 2; a < dims.length; a++) rest *= dims[a];
+    String sq = add(name + "#sq", new BinaryOp(BinaryKind.MUL), List.of(x, x), fresh(name + "#sq"));
+    String planes = add(name + "#planes", new ReshapeOp(new long[] {dims[0], 1, dims[1], rest}, true), List.of(sq), fresh(name + "#p"));
+    int before = (size - 1) / 2, after = size - 1 - before;
+    String mean = add(name + "#window", new PoolOp(PoolOp.Type.AVG, new int[] {size, 1}, new int[] {1, 1},
+        new int[] {before, 0, after, 0}, new int[] {1, 1}, false, true), List.of(planes), fresh(name + "#m"));
+    String back = add(name + "#back", new ReshapeOp(dims), List.of(mean), fresh(name + "#b"));
+    String scaled = add(name + "#alpha", new ChannelConstantOp(ChannelConstantOp.Type.MUL, Tensor.of(Shape.of(1), new float[] {alpha})),
+        List.of(back), fresh(name + "#a"));
+    String shifted = add(name + "#bias", new ChannelConstantOp(ChannelConstantOp.Type.ADD, Tensor.of(Shape.of(1), new float[] {bias})),
+        List.of(scaled), fresh(name + "#k"));
+    String denom = add(name + "#pow", new ActivationOp(Activation.pow(-beta)), List.of(shifted), fresh(name + "#d"));
+    add(name, new BinaryOp(BinaryKind.MUL), List.of(x, denom), out);
+  }
+
+  /**
+   * Resize/Upsample in nearest mode where every output element takes input element
+   * floor(o / scale) for an integer scale (as asymmetric+floor and half_pixel+round_prefer_*
+   * do): a broadcast against zeros over interleaved unit axes, then a reshape.
+   */
+  private void resize(OnnxProto.Node n, String name, String out) {
+    String x = value(input(n, 0));
+    long[] dims = shapes.get(x).dims();
+    int r = dims.length;
+    String mode = Attrs.s(n, "mode", "nearest");
+    if (!mode.equals("nearest")) throw new UnsupportedOperationException(name + ": " + n.opType() + " mode '" + mode + "' (nearest is supported)");
+    double[] scales = null;
+    long[] sizes = null;
+    if (n.opType().equals("Upsample") && opset < 9) {
+      float[] f = n.attributes().containsKey("scales") ? n.attributes().get("scales").floats() : null;
+      if (f != null) {
+        scales = new double[f.length];
+        for (int a = 0; a < f.length; a++) scales[a] = f[a];
+      }
+    } else {
+      int si = n.opType().equals("Upsample") || opset < 11 ? 1 : 2;
+      if (!input(n, si).isEmpty() && typedConst(input(n, si)).numel() > 0) scales = typedConst(input(n, si)).toDoubles();
+      if (n.opType().equals("Resize") && opset >= 11 && !input(n, 3).isEmpty()) sizes = constLongs(input(n, 3));
+    }
+    long[] outDims = new long[r];
+    for (int a = 0; a < r; a++) {
+      if (sizes != null) outDims[a] = sizes[a];
+      else if (scales != null && scales.length == r) outDims[a] = (long) Math.floor(dims[a] * scales[a]);
+      else throw new OnnxFormatException(name + ": " + n.opType() + " needs scales or sizes of length " + r);
+    }
+    String coord = Attrs.s(n, "coordinate_transformation_mode", opset < 11 ? "asymmetric" : "half_pixel");
+    String nearest = Attrs.s(n, "nearest_mode", opset < 11 ? "floor" : "round_prefer_floor");
+    List<Long> inter = new ArrayList<>(), zeros = new ArrayList<>();
+    int scaled = 0;
+    for (int a = 0; a < r; a++) {
+      if (outDims[a] % Math.max(1, dims[a]) != 0 || outDims[a] < dims[a]) {
+        throw new UnsupportedOperationException(name + ": nearest " + n.opType() + " from " + dims[a] + " to " + outDims[a]
+            + " on axis " + a + " (integer upscaling is supported)");
+      }
+      long s = outDims[a] / Math.max(1, dims[a]);
+      double scale = scales != null && scales.length == r ? scales[a] : (double) outDims[a] / dims[a];
+      for (long o = 0; o < outDims[a]; o++) {
+        if (sourceIndex(o, scale, dims[a], outDims[a], coord, nearest) != o / s) {
+          throw new UnsupportedOperationException(name + ": nearest " + n.opType() + " with " + coord + "/" + nearest
+              + " does not repeat elements on axis " + a);
+        }
+      }
+      inter.add(dims[a]);
+      zeros.add(1L);
+      if (s > 1) {
+        inter.add(1L);
+        zeros.add(s);
+        scaled++;
+      }
+    }
+    if (scaled == 0) {
+      add(name, PassThroughOp.identity(), List.of(x), out);
+      return;
+    }
+    long[] interDims = inter.stream().mapToLong(Long::longValue).toArray();
+    if (interDims.length > dev.layerfuse.exec.Strided.MAX_RANK) {
+      throw new UnsupportedOperationException(name + ": upscaling " + scaled + " axes of a rank-" + r + " tensor");
+    }
+    String v = add(name + "#split", new ReshapeOp(interDims, true), List.of(x), fresh(name + "#i"));
+    String z = add(name + "#zeros", new ConstantOp(Tensor.zeros(Shape.of(zeros.stream().mapToLong(Long::longValue).toArray()))),
+        List.of(), fresh(name + "#z"));
+    v = add(name, new BinaryOp(BinaryKind.ADD), List.of(v, z), fresh(name + "#rep"));
+    add(name + "#out", new ReshapeOp(outDims, true), List.of(v), out);
+  }
+
+  /** ONNX Resize's source coordinate for output index {@code o} in nearest mode. */
+  private static long sourceIndex(long o, double scale, long in, long out, String coord, String nearest) {
+    double x;
+    switch (coord) {
+      case "asymmetric": x = o / scale; break;
+      case "align_corners": x = out == 1 ? 0 : o * (double) (in - 1) / (out - 1); break;
+      case "pytorch_half_pixel": x = out > 1 ? (o + 0.5) / scale - 0.5 : 0; break;
+      case "tf_half_pixel_for_nn": x = (o + 0.5) / scale; break;
+      default: x = (o + 0.5) / scale - 0.5;
+    }
+    long i;
+    switch (nearest) {
+      case "floor": i = (long) Math.floor(x); break;
+      case "ceil": i = (long) Math.ceil(x); break;
+      case "round_prefer_ceil": i = (long) Math.floor(x + 0.5); break;
+      default: i = (long) Math.ceil(x - 0.5);
+    }
+    return Math.max(0, Math.min(in - 1, i));
   }
 
   /** Sum/Max/Min/Mean of several tensors as a chain of broadcasting binary ops. */

@@ -7,7 +7,9 @@ final class Support {
   static final Set<String> OPS = Set.of("Constant", "Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization",
       "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Clip", "Add", "Sub", "Mul", "Div", "MaxPool", "AveragePool",
       "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape", "Concat", "Softmax", "LogSoftmax", "Transpose",
-      "Identity", "Dropout", "Squeeze", "Unsqueeze", "Pad", "Sum", "Max", "Min", "Mean", "Shape", "Size", "Cast");
+      "Identity", "Dropout", "Squeeze", "Unsqueeze", "Pad", "Sum", "Max", "Min", "Mean", "Shape", "Size", "Cast",
+      "Elu", "Selu", "Softplus", "Exp", "Log", "Sqrt", "Abs", "Neg", "Reciprocal", "Pow", "PRelu", "Slice", "Split", "Gather",
+      "Expand", "ReduceMean", "ReduceMax", "ReduceSum", "LRN", "Upsample", "Resize", "ConstantOfShape");
 
   private Support() {}
 

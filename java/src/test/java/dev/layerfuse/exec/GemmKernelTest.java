@@ -31,7 +31,9 @@ class GemmKernelTest {
 
   static Stream<Arguments> activations() {
     Activation[] acts = {Activation.none(), Activation.relu(), Activation.relu6(), Activation.clamp(-0.5f, 0.25f),
-        Activation.leakyRelu(0.1f), Activation.sigmoid(), Activation.tanh(), Activation.hardSwish(), Activation.silu()};
+        Activation.leakyRelu(0.1f), Activation.sigmoid(), Activation.tanh(), Activation.hardSwish(), Activation.silu(),
+        Activation.elu(0.7f), Activation.selu(1.67f, 1.05f), Activation.softplus(), Activation.of(Activation.Kind.EXP),
+        Activation.of(Activation.Kind.ABS), Activation.of(Activation.Kind.NEG), Activation.pow(2f)};
     List<Arguments> out = new ArrayList<>();
     KernelVariants.names().forEach(v -> {
       for (Activation a : acts) for (BiasMode b : BiasMode.values()) out.add(Arguments.of(v, a, b));

@@ -142,6 +142,8 @@ public final class JavaInterpreter {
     } else if (op instanceof SoftmaxOp sm) {
       long[] d = sm.split(xs);
       JavaTensorOps.softmax((int) d[0], (int) d[1], (int) d[2], sm.log(), x, 0, y, 0);
+    } else if (op instanceof dev.layerfuse.graph.SliceOp so) {
+      JavaTensorOps.stridedCopy(so.strided(xs), x, (int) so.offset(xs), y, 0);
     } else if (op instanceof TransposeOp t) {
       JavaTensorOps.stridedCopy(t.strided(xs, outShape), x, 0, y, 0);
     } else if (op instanceof PadOp pd) {

@@ -181,7 +181,18 @@ class GemmKernelTest {
       case TANH: return Math.tanh(v);
       case HARDSWISH: return v * Math.min(Math.max(v + 3, 0), 6) / 6;
       case SILU: return v / (1 + Math.exp(-v));
-      default: return v;
+      case ELU: return v < 0 ? a.alpha() * (Math.exp(v) - 1) : v;
+      case SELU: return a.hi() * (v > 0 ? v : a.alpha() * (Math.exp(v) - 1));
+      case SOFTPLUS: return Math.log(1 + Math.exp(v));
+      case EXP: return Math.exp(v);
+      case LOG: return Math.log(v);
+      case SQRT: return Math.sqrt(v);
+      case ABS: return Math.abs(v);
+      case NEG: return -v;
+      case RECIPROCAL: return 1 / v;
+      case POW: return Math.pow(v, a.alpha());
+      case NONE: return v;
+      default: throw new AssertionError("no reference for " + a);
     }
   }
 

@@ -807,6 +807,13 @@ public final class OnnxImporter {
     Tensor w = constTensor(input(n, 1));
     Tensor b = input(n, 2).isEmpty() ? null : flat(constTensor(input(n, 2)));
     int rank = w.shape().rank() - 2;
+    if (rank == 3) {
+      Shape xs3 = shapes.get(x);
+      int[] k3 = {(int) w.shape().dim(2), (int) w.shape().dim(3), (int) w.shape().dim(4)};
+      int[] s3 = Attrs.fill(Attrs.ints(n, "strides", null), 3, 1), d3 = Attrs.fill(Attrs.ints(n, "dilations", null), 3, 1);
+      conv3d(name, x, w, b, s3, spatialPads(n, xs3, k3, s3, d3), d3, (int) Attrs.i(n, "group", 1), out);
+      return;
+    }
     if (rank != 1 && rank != 2) throw new UnsupportedOperationException(name + ": " + rank + "-D Conv is not supported");
     Shape xs = shapes.get(x);
     int[] k = rank == 1 ? new int[] {(int) w.shape().dim(2)} : new int[] {(int) w.shape().dim(2), (int) w.shape().dim(3)};
@@ -830,7 +837,7 @@ public final class OnnxImporter {
     Tensor w = constTensor(input(n, 1));
     Tensor b = input(n, 2).isEmpty() ? null : flat(constTensor(input(n, 2)));
     int rank = w.shape().rank() - 2;
-    if (rank != 1 && rank != 2) throw new UnsupportedOperationException(name + ": " + rank + "-D ConvTranspose is not supported");
+    if (rank < 1 || rank > 3) throw new UnsupportedOperationException(name + ": " + rank + "-D ConvTranspose is not supported");
     Shape xs = shapes.get(x);
     if (xs.rank() != rank + 2) throw new OnnxFormatException(name + ": input " + xs + " does not fit weight " + w.shape());
     int[] k = new int[rank];
@@ -863,12 +870,127 @@ public final class OnnxImporter {
       add(name, new ConvTransposeOp(w, b, s, p, op, d, groups, Activation.none()), List.of(x), out);
       return;
     }
+    if (rank == 3) {
+      convTranspose3d(name, x, w, b, s, p, op, d, groups, out);
+      return;
+    }
     // 1-D: run as 2-D with a height of 1.
     String x2 = add(name + "#to2d", new ReshapeOp(new long[] {0, 0, 1, -1}), List.of(x), fresh(name + "#x2d"));
     Tensor w2 = w.reshape(Shape.of(w.shape().dim(0), w.shape().dim(1), 1, w.shape().dim(2)));
     String y2 = add(name, new ConvTransposeOp(w2, b, new int[] {1, s[0]}, new int[] {0, p[0], 0, p[1]}, new int[] {0, op[0]},
         new int[] {1, d[0]}, groups, Activation.none()), List.of(x2), fresh(name + "#y2d"));
     add(name + "#to1d", new ReshapeOp(new long[] {0, 0, -1}), List.of(y2), out);
+  }
+
+  /** Weight {@code w} (A, B, KD, KH, KW) at depth tap {@code kd}: (A, B, KH, KW). */
+  private static Tensor depthTap(Tensor w, int kd) {
+    long a = w.shape().dim(0), b = w.shape().dim(1), kD = w.shape().dim(2), kh = w.shape().dim(3), kw = w.shape().dim(4);
+    float[] v = w.toArray(), r = new float[(int) (a * b * kh * kw)];
+    int plane = (int) (kh * kw);
+    for (int i = 0; i < a * b; i++) System.arraycopy(v, (int) ((i * kD + kd) * plane), r, i * plane, plane);
+    return Tensor.wrap(Shape.of(a, b, kh, kw), r);
+  }
+
+  /**
+   * 3-D Conv on the 2-D kernels: the KD depth taps of every output depth are gathered by strided
+   * slices and stacked as channels ([kd][c]), output depths folded into the batch, then one 2-D
+   * conv with the weight permuted to (M, KD·C, KH, KW). Groups run one 2-D conv each.
+   */
+  private void conv3d(String name, String x, Tensor w, Tensor b, int[] s, int[] p, int[] d, int groups, String out) {
+    Shape xs = shapes.get(x);
+    if (xs.rank() != 5) throw new OnnxFormatException(name + ": 3-D Conv input " + xs + " is not 5-D");
+    long nn = xs.dim(0), c = xs.dim(1), dd = xs.dim(2), h = xs.dim(3), wd = xs.dim(4);
+    long m = w.shape().dim(0), cg = w.shape().dim(1), kD = w.shape().dim(2);
+    if (cg * groups != c || m % groups != 0) {
+      throw new OnnxFormatException(name + ": weight " + w.shape() + " with group " + groups + " does not fit input " + xs);
+    }
+    if (groups > 1) {
+      List<String> parts = new ArrayList<>();
+      long mg = m / groups;
+      float[] wv = w.toArray(), bv = b == null ? null : b.toArray();
+      int per = (int) (w.numel() / groups);
+      for (int g = 0; g < groups; g++) {
+        long[] begin = {0, g * cg, 0, 0, 0}, size = {nn, cg, dd, h, wd}, step = {1, 1, 1, 1, 1};
+        String xg = slice(name + "#g" + g, x, begin, size, step, fresh(name + "#xg"));
+        Tensor wg = Tensor.wrap(Shape.of(mg, cg, kD, w.shape().dim(3), w.shape().dim(4)),
+            java.util.Arrays.copyOfRange(wv, g * per, (g + 1) * per));
+        Tensor bg = bv == null ? null : Tensor.wrap(Shape.of(mg), java.util.Arrays.copyOfRange(bv, (int) (g * mg), (int) ((g + 1) * mg)));
+        conv3d(name + "#conv" + g, xg, wg, bg, s, p, d, 1, fresh(name + "#yg"));
+        parts.add(nodes.get(nodes.size() - 1).output());
+      }
+      add(name, new ConcatOp(1, groups), parts, out);
+      return;
+    }
+    String padded = x;
+    if (p[0] > 0 || p[3] > 0) {
+      padded = add(name + "#dpad", new PadOp(new long[] {0, 0, p[0], 0, 0}, new long[] {0, 0, p[3], 0, 0}, PadMode.CONSTANT, 0f),
+          List.of(x), fresh(name + "#xp"));
+    }
+    long pd = dd + p[0] + p[3], span = (kD - 1) * d[0] + 1;
+    if (pd < span) throw new OnnxFormatException(name + ": depth window " + span + " exceeds padded depth " + pd);
+    long od = (pd - span) / s[0] + 1;
+    List<String> taps = new ArrayList<>();
+    for (int k = 0; k < kD; k++) {
+      long[] begin = {0, 0, (long) k * d[0], 0, 0}, size = {nn, c, od, h, wd}, step = {1, 1, s[0], 1, 1};
+      taps.add(slice(name + "#tap" + k, padded, begin, size, step, fresh(name + "#t")));
+    }
+    String stacked = taps.size() == 1 ? taps.get(0) : add(name + "#stack", new ConcatOp(1, taps.size()), taps, fresh(name + "#st"));
+    String moved = add(name + "#depth_to_batch", new TransposeOp(new int[] {0, 2, 1, 3, 4}), List.of(stacked), fresh(name + "#tb"));
+    String x4 = add(name + "#x4d", new ReshapeOp(new long[] {nn * od, kD * c, h, wd}, true), List.of(moved), fresh(name + "#x4"));
+    // (M, C, KD, KH, KW) -> (M, KD, C, KH, KW) -> (M, KD*C, KH, KW)
+    long kh = w.shape().dim(3), kw = w.shape().dim(4);
+    float[] wv = w.toArray(), w2 = new float[wv.length];
+    for (long mi = 0; mi < m; mi++)
+      for (long ci = 0; ci < c; ci++)
+        for (long k = 0; k < kD; k++)
+          System.arraycopy(wv, (int) ((((mi * c + ci) * kD) + k) * kh * kw), w2, (int) ((((mi * kD + k) * c) + ci) * kh * kw), (int) (kh * kw));
+    String y4 = add(name, ConvOp.of(Tensor.wrap(Shape.of(m, kD * c, kh, kw), w2), b, new int[] {s[1], s[2]},
+        new int[] {p[1], p[2], p[4], p[5]}, new int[] {d[1], d[2]}, 1), List.of(x4), fresh(name + "#y4"));
+    Shape ys = shapes.get(y4);
+    String y5 = add(name + "#y5d", new ReshapeOp(new long[] {nn, od, m, ys.dim(2), ys.dim(3)}, true), List.of(y4), fresh(name + "#y5"));
+    add(name + "#batch_to_depth", new TransposeOp(new int[] {0, 2, 1, 3, 4}), List.of(y5), out);
+  }
+
+  /**
+   * 3-D ConvTranspose on the 2-D kernel: input depths folded into the batch, one 2-D transposed
+   * conv per depth tap, each tap's result spread to depth d·stride (zero-interleaved by a pad)
+   * and shifted by kd·dilation − pad, then summed.
+   */
+  private void convTranspose3d(String name, String x, Tensor w, Tensor b, int[] s, int[] p, int[] op, int[] d, int groups,
+                               String out) {
+    Shape xs = shapes.get(x);
+    long nn = xs.dim(0), c = xs.dim(1), dd = xs.dim(2), h = xs.dim(3), wd = xs.dim(4);
+    long kD = w.shape().dim(2);
+    long od = (long) s[0] * (dd - 1) + op[0] + (kD - 1) * d[0] + 1 - p[0] - p[3];
+    if (od <= 0) throw new OnnxFormatException(name + ": output depth " + od);
+    String moved = add(name + "#depth_to_batch", new TransposeOp(new int[] {0, 2, 1, 3, 4}), List.of(x), fresh(name + "#tb"));
+    String x4 = add(name + "#x4d", new ReshapeOp(new long[] {nn * dd, c, h, wd}, true), List.of(moved), fresh(name + "#x4"));
+    String sum = null;
+    long f = -1, m = -1, oh = -1, ow = -1;
+    for (int k = 0; k < kD; k++) {
+      String t = add(name + "#tap" + k, new ConvTransposeOp(depthTap(w, k), null, new int[] {s[1], s[2]},
+          new int[] {p[1], p[2], p[4], p[5]}, new int[] {op[1], op[2]}, new int[] {d[1], d[2]}, groups, Activation.none()),
+          List.of(x4), fresh(name + "#t"));
+      Shape ts = shapes.get(t);
+      m = ts.dim(1);
+      oh = ts.dim(2);
+      ow = ts.dim(3);
+      f = m * oh * ow;
+      String v = add(name + "#tap" + k + "#r", new ReshapeOp(new long[] {nn, dd, 1, f}, true), List.of(t), fresh(name + "#r"));
+      if (s[0] > 1) {
+        v = add(name + "#tap" + k + "#spread", new PadOp(new long[] {0, 0, 0, 0}, new long[] {0, 0, s[0] - 1, 0},
+            PadMode.CONSTANT, 0f), List.of(v), fresh(name + "#sp"));
+      }
+      v = add(name + "#tap" + k + "#flat", new ReshapeOp(new long[] {nn, dd * s[0], f}, true), List.of(v), fresh(name + "#fl"));
+      long shift = (long) k * d[0] - p[0], len = dd * s[0];
+      v = add(name + "#tap" + k + "#place", new PadOp(new long[] {0, shift, 0}, new long[] {0, od - len - shift, 0},
+          PadMode.CONSTANT, 0f), List.of(v), fresh(name + "#pl"));
+      sum = sum == null ? v : add(name + "#sum" + k, new BinaryOp(BinaryKind.ADD), List.of(sum, v), fresh(name + "#s"));
+    }
+    String y5 = add(name + "#y5d", new ReshapeOp(new long[] {nn, od, m, oh, ow}, true), List.of(sum), fresh(name + "#y5"));
+    String y = add(name + "#batch_to_depth", new TransposeOp(new int[] {0, 2, 1, 3, 4}), List.of(y5),
+        b == null ? out : fresh(name + "#y"));
+    if (b != null) add(name, new ChannelConstantOp(ChannelConstantOp.Type.ADD, b), List.of(y), out);
   }
 
   private void gemm(OnnxProto.Node n, String name, String out) {

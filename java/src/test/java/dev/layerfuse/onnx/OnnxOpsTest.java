@@ -86,7 +86,22 @@ class OnnxOpsTest {
     m.add(Arguments.of("Sum Max Min Mean", new OnnxBuilder(13).input("x", img).input("z", 8).output("y")
         .node("Sum", List.of("x", "z", "x"), List.of("a")).node("Max", List.of("a", "z"), List.of("b"))
         .node("Min", List.of("b", "x"), List.of("c")).node("Mean", List.of("c", "a"), List.of("y"))));
+    m.add(Arguments.of("Conv 3-D", new OnnxBuilder(13).input("x", 2, 4, 7, 6, 5).output("y")
+        .initFloats("w", new long[] {6, 2, 3, 2, 3}, rand(6 * 2 * 3 * 2 * 3, 1)).initFloats("b", new long[] {6}, rand(6, 2))
+        .node("Conv", List.of("x", "w", "b"), List.of("y"), ints("strides", 2, 1, 2), ints("pads", 1, 0, 1, 2, 1, 0),
+            ints("dilations", 1, 2, 1), intAttr("group", 2))));
+    m.add(Arguments.of("ConvTranspose 3-D", new OnnxBuilder(13).input("x", 1, 4, 3, 4, 5).output("y")
+        .initFloats("w", new long[] {4, 3, 3, 2, 3}, rand(4 * 3 * 3 * 2 * 3, 3)).initFloats("b", new long[] {6}, rand(6, 4))
+        .node("ConvTranspose", List.of("x", "w", "b"), List.of("y"), ints("strides", 2, 1, 2), ints("pads", 1, 0, 0, 0, 1, 1),
+            ints("output_padding", 1, 0, 1), ints("dilations", 1, 2, 1), intAttr("group", 2))));
     return m.stream();
+  }
+
+  private static double[] rand(int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) v[i] = r.nextDouble() * 2 - 1;
+    return v;
   }
 
   @ParameterizedTest(name = "{0}")

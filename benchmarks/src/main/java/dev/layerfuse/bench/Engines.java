@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.layerfuse.exec.Backend;
 import dev.layerfuse.exec.Session;
-import dev.layerfuse.exec.nativ.NativeLibrary;
 import dev.layerfuse.graph.Graph;
 import dev.layerfuse.onnx.OnnxExporter;
 import dev.layerfuse.tensor.Shape;
@@ -45,13 +44,13 @@ public final class Engines implements AutoCloseable {
     try {
       switch (engine) {
         case NATIVE:
-          NativeLibrary.setBlasThreads(threads);
-          fused = Session.create(g, Backend.NATIVE, true);
-          unfused = Session.create(g, Backend.NATIVE, false);
+          // OpenBLAS stays single-threaded (-Dlayerfuse.blas.threads=1); the session splits work over its threads.
+          fused = Session.create(g, Backend.NATIVE, true, threads);
+          unfused = Session.create(g, Backend.NATIVE, false, threads);
           break;
         case JAVA:
-          fused = Session.create(g, Backend.JAVA, true);
-          unfused = Session.create(g, Backend.JAVA, false);
+          fused = Session.create(g, Backend.JAVA, true, threads);
+          unfused = Session.create(g, Backend.JAVA, false, threads);
           break;
         default: {
           OrtEnvironment env = OrtEnvironment.getEnvironment();

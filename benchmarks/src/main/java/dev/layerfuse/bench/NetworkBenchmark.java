@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * (fused = all graph optimisations, unfused = none; intra-op = threads, inter-op 1) in one run.
  * ResNet-18 at batch 1 and 8, MobileNetV2, AlexNet-BN, and the MLP-BN at batch 1 and 32.
  * layerfuse uses caller-owned outputs, so {@code -prof gc} shows its steady-state allocation.
- * Threads: OpenBLAS's count for native (layerfuse's own kernels are single-threaded), 1 for Java.
+ * Threads: the session's intra-op count (the shared worker pool; OpenBLAS single-threaded inside).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar NetworkBenchmark -p model=resnet18 -rf json}.
  */

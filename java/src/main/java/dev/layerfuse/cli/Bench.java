@@ -41,12 +41,11 @@ final class Bench {
     long warmup = a.positiveInt("--warmup-ms", 1000) * 1_000_000L;
     String json = a.one("--json", null);
     Backend resolved = Backends.resolve(backend);
-    String note = Runner.threads(resolved, threads);
-    try (OnnxModel fused = Runner.open(model, resolved, true); OnnxModel unfused = Runner.open(model, resolved, false)) {
+    try (OnnxModel fused = Runner.open(model, resolved, true, threads);
+         OnnxModel unfused = Runner.open(model, resolved, false, threads)) {
       Map<String, TypedArray> feed = Runner.seeded(fused, batch, 42);
       int b = feed.isEmpty() ? 1 : (int) Math.max(1, feed.values().iterator().next().rank() > 0 ? feed.values().iterator().next().dim(0) : 1);
-      out.println("bench " + model + ": backend " + Runner.describe(resolved) + ", threads " + threads + ", batch " + b
-          + (note != null ? " (" + note + ")" : ""));
+      out.println("bench " + model + ": backend " + Runner.describe(resolved) + ", threads " + threads + ", batch " + b);
       Map<String, TypedArray> yf = fused.run(feed), yu = unfused.run(feed);
       double worst = 0;
       for (String o : yf.keySet()) {
@@ -64,8 +63,7 @@ final class Bench {
       if (json != null) {
         String j = String.format(Locale.ROOT, "{\"model\": %s, \"backend\": \"%s\", \"threads\": %d, \"batch\": %d, "
             + "\"fused\": %s, \"unfused\": %s, \"speedup\": %.6f, \"relative_error\": %.3e%s}%n",
-            quote(model), resolved.name().toLowerCase(Locale.ROOT), threads, b, f.json(), u.json(), speedup, worst,
-            note == null ? "" : ", \"note\": " + quote(note));
+            quote(model), resolved.name().toLowerCase(Locale.ROOT), threads, b, f.json(), u.json(), speedup, worst, "");
         try {
           Path jp = Path.of(json).toAbsolutePath();
           if (jp.getParent() != null) Files.createDirectories(jp.getParent());

@@ -1,7 +1,6 @@
 package dev.layerfuse.cli;
 
 import dev.layerfuse.exec.Backend;
-import dev.layerfuse.exec.Backends;
 import dev.layerfuse.io.Npy;
 import dev.layerfuse.onnx.OnnxModel;
 import dev.layerfuse.tensor.TypedArray;
@@ -33,7 +32,7 @@ final class RunCommand {
     if (dir == null) throw new Main.UsageException("--output-dir DIR is required");
     Backend backend = Runner.backend(a.one("--backend", "auto"));
     int threads = a.positiveInt("--threads", 1);
-    try (OnnxModel m = Runner.open(model, backend, !a.has("--no-fuse"))) {
+    try (OnnxModel m = Runner.open(model, backend, !a.has("--no-fuse"), threads)) {
       Map<String, TypedArray> feed = new LinkedHashMap<>();
       for (String spec : a.all("--input")) {
         int eq = spec.indexOf('=');
@@ -59,9 +58,6 @@ final class RunCommand {
           throw new Main.UsageException("missing --input " + i.name() + "=FILE (" + i.type() + " " + i.shape() + ")");
         }
       }
-      Backend resolved = Backends.resolve(backend);
-      String note = Runner.threads(resolved, threads);
-      if (note != null) out.println("note: " + note);
       Map<String, TypedArray> result;
       try {
         result = m.run(feed);

@@ -2,7 +2,6 @@ package dev.layerfuse.cli;
 
 import dev.layerfuse.exec.Backend;
 import dev.layerfuse.exec.Backends;
-import dev.layerfuse.exec.nativ.NativeLibrary;
 import dev.layerfuse.onnx.OnnxFormatException;
 import dev.layerfuse.onnx.OnnxModel;
 import dev.layerfuse.onnx.OnnxProto;
@@ -32,29 +31,16 @@ final class Runner {
   }
 
   /** Loads {@code file} for {@code backend}; a missing file or a bad model is bad input (exit 2). */
-  static OnnxModel open(String file, Backend backend, boolean fuse) {
+  static OnnxModel open(String file, Backend backend, boolean fuse, int threads) {
     Path p = Path.of(file);
     if (!Files.isRegularFile(p)) throw new Main.UsageException("no such file: " + file);
     try {
-      return OnnxModel.load(p, backend, fuse);
+      return OnnxModel.load(p, backend, fuse, threads);
     } catch (OnnxFormatException e) {
       throw new Main.UsageException(file + " is not a valid ONNX model: " + e.getMessage());
     } catch (UnsupportedOperationException e) {
       throw new Main.UsageException(file + ": " + e.getMessage());
     }
-  }
-
-  /**
-   * Applies {@code threads} to the backend. Native: OpenBLAS's (process-wide) thread count; the
-   * layerfuse kernels themselves run on the calling thread. Java: one thread. Returns a note for
-   * the output when the request cannot be met exactly.
-   */
-  static String threads(Backend resolved, int threads) {
-    if (resolved == Backend.NATIVE) {
-      NativeLibrary.setBlasThreads(threads);
-      return threads > 1 ? "OpenBLAS uses " + threads + " threads; layerfuse's own kernels run on the calling thread" : null;
-    }
-    return threads > 1 ? "the Java backend runs on the calling thread only (1 thread)" : null;
   }
 
   /** Reads an input file: {@code .npy} (by its magic) or an ONNX TensorProto. */

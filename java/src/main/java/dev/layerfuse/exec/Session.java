@@ -33,6 +33,7 @@ public final class Session implements AutoCloseable {
   /** Plans by the inputs' leading dims: a Long for one input, a list for several. */
   private final Map<Object, Compiled> plans = new ConcurrentHashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final int threads;
   private volatile boolean closed;
 
   /** A plan and its pool of workspaces. */
@@ -90,10 +91,12 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  private Session(String name, Graph graph, Kernels kernels) {
+  private Session(String name, Graph graph, Kernels kernels, int threads) {
+    if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     this.name = name;
     this.graph = graph;
     this.kernels = kernels;
+    this.threads = threads;
     Plan.requireSupported(graph);
     this.inputNames = graph.inputs().keySet().toArray(new String[0]);
     this.inputShapes = graph.inputs().values().toArray(new Shape[0]);
@@ -105,6 +108,7 @@ public final class Session implements AutoCloseable {
       params.close();
       throw e;
     }
+    Parallel.acquire(threads);
   }
 
   /**
@@ -113,14 +117,32 @@ public final class Session implements AutoCloseable {
    * and add passes).
    */
   public static Session create(Graph graph, Backend backend, boolean fuse) {
+    return create(graph, backend, fuse, 1);
+  }
+
+  /**
+   * As {@link #create(Graph, Backend, boolean)} with {@code threads} intra-op threads per run:
+   * the caller plus {@code threads - 1} workers of the shared {@link Parallel} pool.
+   */
+  public static Session create(Graph graph, Backend backend, boolean fuse, int threads) {
     Graph g = fuse ? Fuser.withDefaults().fuse(graph).graph() : graph;
     Kernels k = Backends.kernels(backend);
-    return new Session("session[" + k.describe() + (fuse ? ", fused" : ", unfused") + "]", g, k);
+    return new Session("session[" + k.describe() + (fuse ? ", fused" : ", unfused") + ", threads=" + threads + "]", g, k, threads);
   }
 
   /** A session that runs {@code graph} exactly as given on {@code kernels}. */
   public static Session of(Graph graph, Kernels kernels) {
-    return new Session("session[" + kernels.describe() + "]", graph, kernels);
+    return of(graph, kernels, 1);
+  }
+
+  /** A session that runs {@code graph} exactly as given on {@code kernels} with {@code threads} intra-op threads. */
+  public static Session of(Graph graph, Kernels kernels, int threads) {
+    return new Session("session[" + kernels.describe() + ", threads=" + threads + "]", graph, kernels, threads);
+  }
+
+  /** The intra-op thread count of each run. */
+  public int threads() {
+    return threads;
   }
 
   /** The graph this session runs (the fused one when fusion was asked for). */
@@ -278,7 +300,13 @@ public final class Session implements AutoCloseable {
       Workspace w = c.borrow();
       try {
         for (int i = 0; i < w.in.length; i++) io.copyIn(w.in[i].buf(), w.in[i].offset(), inputs.get(p.inputs().get(i)));
-        for (Runnable call : w.calls) call.run();
+        if (threads == 1) {
+          for (Runnable call : w.calls) call.run();
+        } else {
+          Parallel.withThreads(threads, () -> {
+            for (Runnable call : w.calls) call.run();
+          });
+        }
         for (int i = 0; i < w.out.length; i++) io.copyOut(w.out[i].buf(), w.out[i].offset(), outputs.get(p.outputs().get(i)));
       } finally {
         c.pool.addFirst(w);
@@ -308,6 +336,7 @@ public final class Session implements AutoCloseable {
     } finally {
       lock.writeLock().unlock();
     }
+    Parallel.release(threads);
   }
 
   @Override

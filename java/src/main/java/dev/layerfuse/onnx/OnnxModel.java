@@ -41,6 +41,7 @@ public final class OnnxModel implements AutoCloseable {
   private final Path dir;
   private final Backend backend;
   private final boolean fuse;
+  private final int threads;
   private final List<Input> inputs;
   private final List<String> outputs;
   private final Map<String, DType> outputTypes = new HashMap<>();
@@ -51,11 +52,13 @@ public final class OnnxModel implements AutoCloseable {
 
   private record Compiled(OnnxImporter.Imported imported, Session session) {}
 
-  private OnnxModel(OnnxProto.Model model, Path dir, Backend backend, boolean fuse) {
+  private OnnxModel(OnnxProto.Model model, Path dir, Backend backend, boolean fuse, int threads) {
+    if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     this.model = model;
     this.dir = dir;
     this.backend = backend;
     this.fuse = fuse;
+    this.threads = threads;
     OnnxProto.Graph g = model.graph();
     Set<String> init = new HashSet<>();
     for (OnnxProto.Tensor t : g.initializers()) init.add(t.name());
@@ -90,7 +93,12 @@ public final class OnnxModel implements AutoCloseable {
 
   /** Loads {@code file} to run on {@code backend}, fused unless {@code fuse} is false. */
   public static OnnxModel load(Path file, Backend backend, boolean fuse) {
-    return new OnnxModel(OnnxImporter.read(file), file.toAbsolutePath().getParent(), backend, fuse);
+    return load(file, backend, fuse, 1);
+  }
+
+  /** Loads {@code file} to run on {@code backend} with {@code threads} intra-op threads per run. */
+  public static OnnxModel load(Path file, Backend backend, boolean fuse, int threads) {
+    return new OnnxModel(OnnxImporter.read(file), file.toAbsolutePath().getParent(), backend, fuse, threads);
   }
 
   /** Loads {@code file}, fused, on the default backend. */
@@ -98,8 +106,8 @@ public final class OnnxModel implements AutoCloseable {
     return load(file, Backend.AUTO, true);
   }
 
-  public static OnnxModel of(OnnxProto.Model model, Path modelDir, Backend backend, boolean fuse) {
-    return new OnnxModel(model, modelDir, backend, fuse);
+  public static OnnxModel of(OnnxProto.Model model, Path modelDir, Backend backend, boolean fuse, int threads) {
+    return new OnnxModel(model, modelDir, backend, fuse, threads);
   }
 
   /** The graph inputs to feed (those without an initializer), in model order. */
@@ -186,7 +194,7 @@ public final class OnnxModel implements AutoCloseable {
     Compiled c = cache.get(key);
     if (c != null) return c;
     OnnxImporter.Imported imp = OnnxImporter.importModel(model, dir, bound, dims);
-    Session s = imp.graph() == null ? null : Session.create(imp.graph(), backend, fuse);
+    Session s = imp.graph() == null ? null : Session.create(imp.graph(), backend, fuse, threads);
     c = new Compiled(imp, s);
     cache.put(key, c);
     if (cache.size() > CACHE) {

@@ -21,7 +21,7 @@ public final class SessionLeakProbe {
     java.util.Set<Thread> threadsBefore = Thread.getAllStackTraces().keySet();
     long before = Pointer.totalBytes(), rss100 = 0;
     for (int i = 0; i < 1000; i++) {
-      try (Session s = Session.of(g, k)) {
+      try (Session s = Session.of(g, k, 2)) {
         s.run(in);
       }
       if (i == 100) rss100 = SessionTest.settledRss();

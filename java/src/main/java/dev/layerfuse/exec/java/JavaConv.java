@@ -120,8 +120,10 @@ final class JavaConv {
     int oh = (int) g.outH(), ow = (int) g.outW();
     int[] s = g.stride(), p = g.pads(), d = g.dilation();
     for (int n = 0; n < g.n(); n++) {
-      for (int ch = 0; ch < c; ch++) {
-        int xp = xo + (n * c + ch) * h * wd, yp = yo + (n * c + ch) * oh * ow, wk = wo + ch * kh * kw;
+      final int img = n;
+      // Channels are independent: split them over the session's intra-op threads.
+      dev.layerfuse.exec.Parallel.forEach(c, ch -> {
+        int xp = xo + (img * c + ch) * h * wd, yp = yo + (img * c + ch) * oh * ow, wk = wo + ch * kh * kw;
         float pv = pad == null ? 0f : pad[po + ch], bv = bias == null ? 0f : bias[bo + ch];
         for (int oy = 0; oy < oh; oy++) {
           int row = yp + oy * ow;
@@ -162,7 +164,7 @@ final class JavaConv {
           }
           JavaEpilogue.activate(act, y, row, ow);
         }
-      }
+      });
     }
   }
 

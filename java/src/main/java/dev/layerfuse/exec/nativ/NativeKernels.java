@@ -7,6 +7,8 @@ import dev.layerfuse.exec.Slice;
 import dev.layerfuse.exec.Strided;
 import dev.layerfuse.exec.FloatBuf;
 import dev.layerfuse.exec.Gemm;
+import dev.layerfuse.exec.Parallel;
+import dev.layerfuse.exec.BiasMode;
 import dev.layerfuse.exec.Isa;
 import dev.layerfuse.exec.Kernels;
 import dev.layerfuse.exec.NativeException;
@@ -66,9 +68,27 @@ public final class NativeKernels extends Kernels {
   protected void gemmUnchecked(Gemm g, FloatBuf a, long aOffset, FloatBuf b, long bOffset,
                                FloatBuf bias, long biasOffset, FloatBuf residual, long residualOffset,
                                FloatBuf c, long cOffset) {
+    int t = Parallel.threads();
+    long n = g.n();
+    if (t > 1 && n >= 128 && 2.0 * g.m() * n * g.k() >= PARALLEL_MIN_FLOPS) {
+      // Output columns split over the threads: for a batch-1 Linear each thread streams its own weight rows.
+      long chunk = ((n + t - 1) / t + 15) / 16 * 16;
+      int parts = (int) ((n + chunk - 1) / chunk);
+      Parallel.forEach(parts, p -> {
+        long j0 = p * chunk, cols = Math.min(n, j0 + chunk) - j0;
+        gemmColumns(g, a, aOffset, b, bOffset + (g.transB() ? j0 * g.ldb() : j0), bias,
+            biasOffset + (g.biasMode() == BiasMode.PER_COL ? j0 : 0), residual, residualOffset + j0, c, cOffset + j0, cols);
+      });
+      return;
+    }
+    gemmColumns(g, a, aOffset, b, bOffset, bias, biasOffset, residual, residualOffset, c, cOffset, n);
+  }
+
+  private void gemmColumns(Gemm g, FloatBuf a, long aOffset, FloatBuf b, long bOffset, FloatBuf bias, long biasOffset,
+                           FloatBuf residual, long residualOffset, FloatBuf c, long cOffset, long n) {
     Activation act = g.activation();
     int status = LayerfuseNative.lf_f32_gemm_bias_act(
-        isa.code(), g.transB() ? 1 : 0, g.m(), g.n(), g.k(),
+        isa.code(), g.transB() ? 1 : 0, g.m(), n, g.k(),
         addr(a, aOffset), g.lda(), addr(b, bOffset), g.ldb(), addr(c, cOffset), g.ldc(),
         addr(bias, biasOffset), g.biasMode().code(), addr(residual, residualOffset), g.ldr(),
         act.kind().code(), act.alpha(), act.lo(), act.hi());
@@ -84,10 +104,38 @@ public final class NativeKernels extends Kernels {
     if (status != 0) throw new NativeException(what == null ? op : op + " " + what, status);
   }
 
+  /** Work below this many flops runs on the calling thread whatever the session's thread count. */
+  private static final double PARALLEL_MIN_FLOPS = 1 << 22;
+
+  private static long addr(Slice s, long floats) {
+    return s == null ? 0L : ((NativeFloatBuf) s.buf()).address(s.offset() + floats);
+  }
+
   @Override
   protected void conv2dUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice pad, Slice res,
                                  Slice y, Slice scratch) {
     long[] a = g.abiArray();
+    int t = Parallel.threads();
+    long k = g.im2colRows(), ohw = a[16] * a[17], hw = a[2] * a[3], outC = a[4];
+    long scratchPer = scratch == null ? 0 : scratch.length() / Math.max(1, t);
+    if (t > 1 && a[15] == 1 && outC >= 32 && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS
+        && (scratch == null || scratchPer >= k * Math.min(16, ohw))) {
+      // Output channels split over the threads (each im2cols the image itself into its share of
+      // the scratch: 1/outC of the conv's work), one image at a time.
+      long chunk = ((outC + t - 1) / t + 7) / 8 * 8;
+      int parts = (int) ((outC + chunk - 1) / chunk);
+      Parallel.forEach(parts, p -> {
+        long m0 = p * chunk, m = Math.min(outC, m0 + chunk) - m0;
+        for (long img = 0; img < a[0]; img++) {
+          long yo = img * outC * ohw + m0 * ohw;
+          check("lf_f32_conv2d_bias_act", g, LayerfuseNative.lf_f32_conv2d_bias_act_v(isa.code(), 1, a[1], a[2], a[3], m,
+              a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 1, a[16], a[17], addr(x, img * a[1] * hw),
+              addr(w, m0 * k), addr(bias, m0), addr(pad, 0), addr(res, yo), addr(y, yo),
+              addr(scratch, p * scratchPer), scratchPer, act.kind().code(), act.alpha(), act.lo(), act.hi()));
+        }
+      });
+      return;
+    }
     check("lf_f32_conv2d_bias_act", g, LayerfuseNative.lf_f32_conv2d_bias_act_v(isa.code(), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], addr(x),
         addr(w), addr(bias), addr(pad), addr(res), addr(y), addr(scratch), scratch == null ? 0 : scratch.length(),
         act.kind().code(), act.alpha(), act.lo(), act.hi()));
@@ -97,6 +145,23 @@ public final class NativeKernels extends Kernels {
   protected void depthwiseUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice pad, Slice res,
                                     Slice y) {
     long[] a = g.abiArray();
+    int t = Parallel.threads();
+    long c = a[1], hw = a[2] * a[3], ohw = a[16] * a[17], kk = a[5] * a[6];
+    if (t > 1 && c >= 16 && 2.0 * a[0] * c * ohw * kk >= PARALLEL_MIN_FLOPS / 4) {
+      long chunk = ((c + t - 1) / t + 7) / 8 * 8;
+      int parts = (int) ((c + chunk - 1) / chunk);
+      Parallel.forEach(parts, p -> {
+        long c0 = p * chunk, cn = Math.min(c, c0 + chunk) - c0;
+        for (long img = 0; img < a[0]; img++) {
+          long yo = img * c * ohw + c0 * ohw;
+          check("lf_f32_dwconv2d_bias_act", g, LayerfuseNative.lf_f32_dwconv2d_bias_act_v(isa.code(), 1, cn, a[2], a[3], cn,
+              a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], cn, a[16], a[17], addr(x, img * c * hw + c0 * hw),
+              addr(w, c0 * kk), addr(bias, c0), addr(pad, c0), addr(res, yo), addr(y, yo), act.kind().code(), act.alpha(),
+              act.lo(), act.hi()));
+        }
+      });
+      return;
+    }
     check("lf_f32_dwconv2d_bias_act", g, LayerfuseNative.lf_f32_dwconv2d_bias_act_v(isa.code(), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], addr(x),
         addr(w), addr(bias), addr(pad), addr(res), addr(y), act.kind().code(), act.alpha(), act.lo(), act.hi()));
   }

@@ -1,0 +1,93 @@
+package dev.layerfuse.exec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.layerfuse.graph.Graph;
+import dev.layerfuse.nn.Init;
+import dev.layerfuse.nn.models.MobileNetV2;
+import dev.layerfuse.tensor.Shape;
+import dev.layerfuse.tensor.Tensor;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The shared intra-op pool: exact thread counts, every part once, failures surface, no thread outlives its users. */
+class ParallelTest {
+  private static long workers() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("layerfuse-worker")).count();
+  }
+
+  @Test
+  void twoThreadsRunPartsConcurrentlyAndEachOnce() throws Exception {
+    Parallel.acquire(2);
+    try {
+      AtomicIntegerArray hits = new AtomicIntegerArray(101);
+      Set<String> names = ConcurrentHashMap.newKeySet();
+      CountDownLatch both = new CountDownLatch(2);
+      Parallel.withThreads(2, () -> Parallel.forEach(101, i -> {
+        hits.incrementAndGet(i);
+        names.add(Thread.currentThread().getName());
+        if (i < 2) {
+          both.countDown();
+          try {
+            // Parts 0 and 1 wait for each other: only two threads running at once finish this.
+            assertTrue(both.await(10, TimeUnit.SECONDS), "parts 0 and 1 did not run concurrently");
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      }));
+      for (int i = 0; i < 101; i++) assertEquals(1, hits.get(i), "part " + i);
+      assertEquals(2, names.size(), "exactly the caller and one worker: " + names);
+      assertTrue(names.contains(Thread.currentThread().getName()));
+      // One thread: everything on the caller.
+      Set<String> one = ConcurrentHashMap.newKeySet();
+      Parallel.withThreads(1, () -> Parallel.forEach(50, i -> one.add(Thread.currentThread().getName())));
+      assertEquals(Set.of(Thread.currentThread().getName()), one);
+      IllegalArgumentException boom = new IllegalArgumentException("boom");
+      assertSame(boom, assertThrows(IllegalArgumentException.class,
+          () -> Parallel.withThreads(2, () -> Parallel.forEach(8, i -> {
+            if (i == 5) throw boom;
+          }))));
+    } finally {
+      Parallel.release(2);
+    }
+    assertEquals(0, workers(), "workers end with the last user");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"native", "java"})
+  void twoThreadSessionsGiveTheSameResultsAndLeaveNoThreads(String backend) {
+    Kernels k = KernelVariants.get(backend.equals("java") ? "java" : "native/" + Backends.defaultIsa().name().toLowerCase());
+    Graph g = Init.randomize(MobileNetV2.create(10), 3).toGraph(Shape.of(2, 3, 64, 64));
+    float[] x = new float[(int) Shape.of(2, 3, 64, 64).numel()];
+    java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+    for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+    Map<String, Tensor> in = Map.of("input", Tensor.wrap(Shape.of(2, 3, 64, 64), x));
+    float[] one, two;
+    try (Session s1 = Session.of(g, k, 1); Session s2 = Session.of(g, k, 2)) {
+      assertEquals(2, s2.threads());
+      one = s1.run(in).values().iterator().next().toArray();
+      two = s2.run(in).values().iterator().next().toArray();
+    }
+    if (backend.equals("java")) {
+      assertArrayEquals(one, two, "splitting output columns over threads does not change any sum's order");
+    } else {
+      // Native conv tiles shrink with the per-thread scratch, so OpenBLAS may block K differently.
+      dev.layerfuse.tensor.Difference d = dev.layerfuse.tensor.Difference.of(one, two);
+      assertTrue(d.within(1e-5), d.toString());
+    }
+    assertEquals(0, workers());
+    assertThrows(IllegalArgumentException.class, () -> Session.of(g, k, 0));
+  }
+}

@@ -30,7 +30,7 @@ final class Bench {
       out.println("                       [--runs N] [--warmup-ms MS]");
       out.println("Fused vs unfused latency: after warm-up, the median (and p90) of at least 30 wall-clock timings of");
       out.println("one run each, at most 5 minutes per model. --json writes {model, backend, threads, batch, fused,");
-      out.println("unfused, speedup}.");
+      out.println("unfused, speedup}. --threads N: the session's intra-op threads (the caller and N - 1 pool workers).");
       return Main.OK;
     }
     Args a = Args.parse(argv, Set.of("--threads", "--batch", "--backend", "--json", "--runs", "--warmup-ms"), Set.of());

@@ -24,6 +24,7 @@ final class RunCommand {
       out.println("Inputs are .npy or ONNX TensorProto .pb files of any numeric or bool type; --input FILE without");
       out.println("a name feeds a model's single input. Each output is written as DIR/<output name>.npy with its");
       out.println("exact ONNX shape and type (characters outside A-Za-z0-9._- in the name become _).");
+      out.println("--threads N: intra-op threads of the session (default 1).");
       return Main.OK;
     }
     Args a = Args.parse(argv, Set.of("--input", "--output-dir", "--backend", "--threads"), Set.of("--no-fuse"));

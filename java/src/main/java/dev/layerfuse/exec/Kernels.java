@@ -75,11 +75,14 @@ public abstract class Kernels {
     conv2dUnchecked(g, act, x, w, bias, padValues, residual, y, g.pointwise() ? null : scratch);
   }
 
-  /** Scratch floats conv2d works well with: im2col tiles of up to about 512 KB. */
+  /**
+   * Scratch floats conv2d works well with: im2col tiles of about 1 MB, at least 256 output pixels
+   * wide (the Java GEMM vectorises along the tile's width, so narrow tiles run mostly scalar).
+   */
   public static long conv2dScratch(ConvGeometry g) {
     if (g.pointwise()) return 0;
     long pixels = g.outH() * g.outW();
-    long cols = Math.max(64, (131072 / g.im2colRows()) / 16 * 16);
+    long cols = Math.max(256, (262144 / g.im2colRows()) / 16 * 16);
     return g.im2colRows() * Math.min(pixels, cols);
   }
 

@@ -114,6 +114,27 @@ final class JavaConv {
   }
 
   /** Depthwise conv, row by row: each tap adds {@code w · input row} (or {@code w · pad}) to the output row. */
+  /** Per-thread rows for {@link #depthwise}: an output-row accumulator and one gathered input row per kernel column. */
+  private static final class DwRows {
+    float[] acc = new float[0];
+    float[][] taps = new float[0][];
+
+    void ensure(int ow, int kw) {
+      if (acc.length < ow) acc = new float[ow];
+      if (taps.length < kw || (kw > 0 && taps[0].length < ow)) {
+        taps = new float[Math.max(kw, taps.length)][Math.max(ow, acc.length)];
+      }
+    }
+  }
+
+  private static final ThreadLocal<DwRows> DW_ROWS = ThreadLocal.withInitial(DwRows::new);
+
+  /**
+   * Depthwise conv, one output row at a time: for each kernel row the input row is gathered once
+   * per kernel column into its own array (stride, dilation and pad values applied there), so the
+   * multiply-adds run on arrays indexed from 0, the form C2 vectorises. Channels are split over
+   * the session's intra-op threads.
+   */
   static void depthwise(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
                         float[] pad, int po, float[] res, int ro, float[] y, int yo) {
     int c = (int) g.inC(), h = (int) g.inH(), wd = (int) g.inW(), kh = g.kh(), kw = g.kw();
@@ -121,54 +142,64 @@ final class JavaConv {
     int[] s = g.stride(), p = g.pads(), d = g.dilation();
     for (int n = 0; n < g.n(); n++) {
       final int img = n;
-      // Channels are independent: split them over the session's intra-op threads.
       dev.layerfuse.exec.Parallel.forEach(c, ch -> {
+        DwRows r = DW_ROWS.get();
+        r.ensure(ow, kw);
+        float[] acc = r.acc;
+        float[][] taps = r.taps;
         int xp = xo + (img * c + ch) * h * wd, yp = yo + (img * c + ch) * oh * ow, wk = wo + ch * kh * kw;
         float pv = pad == null ? 0f : pad[po + ch], bv = bias == null ? 0f : bias[bo + ch];
         for (int oy = 0; oy < oh; oy++) {
-          int row = yp + oy * ow;
-          java.util.Arrays.fill(y, row, row + ow, bv);
+          java.util.Arrays.fill(acc, 0, ow, bv);
           for (int i = 0; i < kh; i++) {
             int iy = oy * s[0] - p[0] + i * d[0];
             if (iy < 0 || iy >= h) {
               if (pv != 0f) {
                 float wsum = 0f;
                 for (int j = 0; j < kw; j++) wsum += w[wk + i * kw + j];
-                for (int ox = 0; ox < ow; ox++) y[row + ox] += wsum * pv;
+                addConstant(acc, wsum * pv, ow);
               }
               continue;
             }
             int xr = xp + iy * wd;
             for (int j = 0; j < kw; j++) {
-              float wv = w[wk + i * kw + j];
               int off = j * d[1] - p[1], st = s[1];
-              int lo = off >= 0 ? 0 : (-off + st - 1) / st;
-              int hi = wd - 1 - off < 0 ? 0 : (wd - 1 - off) / st + 1;
-              lo = Math.min(lo, ow);
-              hi = Math.max(lo, Math.min(hi, ow));
-              if (pv != 0f) {
-                for (int ox = 0; ox < lo; ox++) y[row + ox] += wv * pv;
-                for (int ox = hi; ox < ow; ox++) y[row + ox] += wv * pv;
-              }
-              if (st == 1) {
-                int src = xr + off;
-                for (int ox = lo; ox < hi; ox++) y[row + ox] += wv * x[src + ox];
-              } else {
-                for (int ox = lo; ox < hi; ox++) y[row + ox] += wv * x[xr + ox * st + off];
+              float[] t = taps[j];
+              for (int ox = 0; ox < ow; ox++) {
+                int ix = ox * st + off;
+                t[ox] = ix >= 0 && ix < wd ? x[xr + ix] : pv;
               }
             }
+            if (kw == 3) {
+              fma3(acc, w[wk + i * kw], w[wk + i * kw + 1], w[wk + i * kw + 2], taps[0], taps[1], taps[2], ow);
+            } else {
+              for (int j = 0; j < kw; j++) fma1(acc, w[wk + i * kw + j], taps[j], ow);
+            }
           }
+          int row = yp + oy * ow;
           if (res != null) {
             int rr = ro + yp - yo + oy * ow;
-            for (int ox = 0; ox < ow; ox++) y[row + ox] += res[rr + ox];
+            for (int ox = 0; ox < ow; ox++) acc[ox] += res[rr + ox];
           }
+          System.arraycopy(acc, 0, y, row, ow);
           JavaEpilogue.activate(act, y, row, ow);
         }
       });
     }
   }
 
-  /** Transposed conv: out = act(convT(x) + bias), by direct scatter. */
+  private static void addConstant(float[] acc, float v, int n) {
+    for (int i = 0; i < n; i++) acc[i] += v;
+  }
+
+  private static void fma1(float[] acc, float w, float[] t, int n) {
+    for (int i = 0; i < n; i++) acc[i] = Math.fma(w, t[i], acc[i]);
+  }
+
+  private static void fma3(float[] acc, float w0, float w1, float w2, float[] t0, float[] t1, float[] t2, int n) {
+    for (int i = 0; i < n; i++) acc[i] += Math.fma(w2, t2[i], Math.fma(w1, t1[i], w0 * t0[i]));
+  }
+
   static void convTranspose(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
                             float[] y, int yo) {
     int cin = (int) g.inC(), cout = (int) g.outC(), groups = g.groups();

@@ -671,7 +671,9 @@ public final class OnnxImporter {
     long[] dims = shapes.get(x).dims();
     int r = dims.length;
     String mode = Attrs.s(n, "mode", "nearest");
-    if (!mode.equals("nearest")) throw new UnsupportedOperationException(name + ": " + n.opType() + " mode '" + mode + "' (nearest is supported)");
+    if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear")) {
+      throw new UnsupportedOperationException(name + ": " + n.opType() + " mode '" + mode + "' (nearest and linear are supported)");
+    }
     double[] scales = null;
     long[] sizes = null;
     if (n.opType().equals("Upsample") && opset < 9) {
@@ -693,21 +695,26 @@ public final class OnnxImporter {
     }
     String coord = Attrs.s(n, "coordinate_transformation_mode", opset < 11 ? "asymmetric" : "half_pixel");
     String nearest = Attrs.s(n, "nearest_mode", opset < 11 ? "floor" : "round_prefer_floor");
+    if (coord.equals("tf_crop_and_resize")) throw new UnsupportedOperationException(name + ": tf_crop_and_resize");
+    double[] scale = new double[r];
+    boolean repeat = mode.equals("nearest");
+    for (int a = 0; a < r; a++) {
+      if (dims[a] == 0 || outDims[a] <= 0) throw new OnnxFormatException(name + ": resize axis " + a + " from " + dims[a] + " to " + outDims[a]);
+      scale[a] = scales != null && scales.length == r ? scales[a] : (double) outDims[a] / dims[a];
+      long s = outDims[a] / dims[a];
+      if (outDims[a] % dims[a] != 0) repeat = false;
+      for (long o = 0; repeat && o < outDims[a]; o++) {
+        repeat = sourceIndex(o, scale[a], dims[a], outDims[a], coord, nearest) == o / s;
+      }
+    }
+    if (!repeat) {
+      resizeByMatrices(name, x, dims, outDims, scale, mode.equals("nearest"), coord, nearest, out);
+      return;
+    }
     List<Long> inter = new ArrayList<>(), zeros = new ArrayList<>();
     int scaled = 0;
     for (int a = 0; a < r; a++) {
-      if (outDims[a] % Math.max(1, dims[a]) != 0 || outDims[a] < dims[a]) {
-        throw new UnsupportedOperationException(name + ": nearest " + n.opType() + " from " + dims[a] + " to " + outDims[a]
-            + " on axis " + a + " (integer upscaling is supported)");
-      }
-      long s = outDims[a] / Math.max(1, dims[a]);
-      double scale = scales != null && scales.length == r ? scales[a] : (double) outDims[a] / dims[a];
-      for (long o = 0; o < outDims[a]; o++) {
-        if (sourceIndex(o, scale, dims[a], outDims[a], coord, nearest) != o / s) {
-          throw new UnsupportedOperationException(name + ": nearest " + n.opType() + " with " + coord + "/" + nearest
-              + " does not repeat elements on axis " + a);
-        }
-      }
+      long s = outDims[a] / dims[a];
       inter.add(dims[a]);
       zeros.add(1L);
       if (s > 1) {
@@ -722,7 +729,8 @@ public final class OnnxImporter {
     }
     long[] interDims = inter.stream().mapToLong(Long::longValue).toArray();
     if (interDims.length > dev.layerfuse.exec.Strided.MAX_RANK) {
-      throw new UnsupportedOperationException(name + ": upscaling " + scaled + " axes of a rank-" + r + " tensor");
+      resizeByMatrices(name, x, dims, outDims, scale, true, coord, nearest, out);
+      return;
     }
     String v = add(name + "#split", new ReshapeOp(interDims, true), List.of(x), fresh(name + "#i"));
     String z = add(name + "#zeros", new ConstantOp(Tensor.zeros(Shape.of(zeros.stream().mapToLong(Long::longValue).toArray()))),
@@ -731,16 +739,76 @@ public final class OnnxImporter {
     add(name + "#out", new ReshapeOp(outDims, true), List.of(v), out);
   }
 
-  /** ONNX Resize's source coordinate for output index {@code o} in nearest mode. */
-  private static long sourceIndex(long o, double scale, long in, long out, String coord, String nearest) {
-    double x;
-    switch (coord) {
-      case "asymmetric": x = o / scale; break;
-      case "align_corners": x = out == 1 ? 0 : o * (double) (in - 1) / (out - 1); break;
-      case "pytorch_half_pixel": x = out > 1 ? (o + 0.5) / scale - 0.5 : 0; break;
-      case "tf_half_pixel_for_nn": x = (o + 0.5) / scale; break;
-      default: x = (o + 0.5) / scale - 0.5;
+  /**
+   * Resize as one interpolation matrix per resized axis (two non-zeros a row for linear, one for
+   * nearest): the axis is moved last, multiplied by the constant (in x out) matrix, moved back.
+   * Exact ONNX semantics for any scale; the cost is a dense product along each axis.
+   */
+  private void resizeByMatrices(String name, String x, long[] dims, long[] outDims, double[] scale, boolean nearestMode,
+                                String coord, String nearest, String out) {
+    int r = dims.length;
+    String v = x;
+    long[] cur = dims.clone();
+    List<Integer> axes = new ArrayList<>();
+    for (int a = 0; a < r; a++) {
+      boolean identity = dims[a] == outDims[a];
+      for (long o = 0; identity && o < outDims[a]; o++) {
+        identity = nearestMode ? sourceIndex(o, scale[a], dims[a], outDims[a], coord, nearest) == o
+            : Math.abs(coordinate(o, scale[a], dims[a], outDims[a], coord) - o) < 1e-9;
+      }
+      if (!identity) axes.add(a);
     }
+    if (axes.isEmpty()) {
+      add(name, PassThroughOp.identity(), List.of(x), out);
+      return;
+    }
+    for (int idx = 0; idx < axes.size(); idx++) {
+      int a = axes.get(idx);
+      long in = dims[a], o = outDims[a];
+      if (in * o > 1L << 24) throw new UnsupportedOperationException(name + ": resize matrix " + in + " x " + o + " on axis " + a);
+      float[] m = new float[(int) (in * o)];
+      for (long j = 0; j < o; j++) {
+        if (nearestMode) {
+          m[(int) (sourceIndex(j, scale[a], in, o, coord, nearest) * o + j)] = 1f;
+        } else {
+          double c = Math.max(0, Math.min(in - 1, coordinate(j, scale[a], in, o, coord)));
+          long i0 = (long) Math.floor(c), i1 = Math.min(in - 1, i0 + 1);
+          double f = c - i0;
+          m[(int) (i0 * o + j)] += (float) (1 - f);
+          m[(int) (i1 * o + j)] += (float) f;
+        }
+      }
+      int[] perm = new int[r];
+      for (int k = 0; k < r; k++) perm[k] = k;
+      perm[a] = r - 1;
+      perm[r - 1] = a;
+      String t = a == r - 1 ? v : add(name + "#to_last" + a, new TransposeOp(perm), List.of(v), fresh(name + "#t"));
+      boolean lastStep = idx == axes.size() - 1;
+      String y = add(name + "#axis" + a, new MatMulOp(Tensor.wrap(Shape.of(in, o), m)), List.of(t),
+          lastStep && a == r - 1 ? out : fresh(name + "#m"));
+      v = a == r - 1 ? y : add(name + "#back" + a, new TransposeOp(perm), List.of(y), lastStep ? out : fresh(name + "#b"));
+      cur[a] = o;
+    }
+  }
+
+  /** ONNX Resize's source coordinate (before rounding or clamping) for output index {@code o}. */
+  private static double coordinate(long o, double scale, long in, long out, String coord) {
+    switch (coord) {
+      case "asymmetric": return o / scale;
+      case "align_corners": return out == 1 ? 0 : o * (double) (in - 1) / (out - 1);
+      case "pytorch_half_pixel": return out > 1 ? (o + 0.5) / scale - 0.5 : 0;
+      case "tf_half_pixel_for_nn": return (o + 0.5) / scale;
+      case "half_pixel_symmetric": {
+        double adj = out / (scale * in), center = in / 2.0, offset = center * (1 - adj);
+        return offset + (o + 0.5) / scale - 0.5;
+      }
+      default: return (o + 0.5) / scale - 0.5;
+    }
+  }
+
+  /** ONNX Resize's source index for output index {@code o} in nearest mode. */
+  private static long sourceIndex(long o, double scale, long in, long out, String coord, String nearest) {
+    double x = coordinate(o, scale, in, out, coord);
     long i;
     switch (nearest) {
       case "floor": i = (long) Math.floor(x); break;

@@ -79,6 +79,19 @@ class OnnxOpsTest {
     m.add(Arguments.of("Resize half_pixel", new OnnxBuilder(13).input("x", img).output("y").initFloats("roi", new long[] {0})
         .initFloats("scales", new long[] {4}, 1, 1, 2, 2).node("Resize", List.of("x", "roi", "scales"), List.of("y"),
             stringAttr("mode", "nearest"))));
+    m.add(Arguments.of("Resize linear half_pixel x2", new OnnxBuilder(13).input("x", img).output("y")
+        .initFloats("roi", new long[] {0}).initFloats("scales", new long[] {4}, 1, 1, 2, 2)
+        .node("Resize", List.of("x", "roi", "scales"), List.of("y"), stringAttr("mode", "linear"))));
+    m.add(Arguments.of("Resize linear align_corners sizes", new OnnxBuilder(13).input("x", img).output("y")
+        .initFloats("roi", new long[] {0}).initFloats("scales", new long[] {0}).initLongs("sizes", 2, 3, 9, 5)
+        .node("Resize", List.of("x", "roi", "scales", "sizes"), List.of("y"), stringAttr("mode", "linear"),
+            stringAttr("coordinate_transformation_mode", "align_corners"))));
+    m.add(Arguments.of("Resize nearest x1.5", new OnnxBuilder(13).input("x", img).output("y")
+        .initFloats("roi", new long[] {0}).initFloats("scales", new long[] {4}, 1, 1, 1.5, 1.5)
+        .node("Resize", List.of("x", "roi", "scales"), List.of("y"), stringAttr("mode", "nearest"))));
+    m.add(Arguments.of("Upsample linear (opset 9)", new OnnxBuilder(9).input("x", img).output("y")
+        .initFloats("scales", new long[] {4}, 1, 1, 2, 2)
+        .node("Upsample", List.of("x", "scales"), List.of("y"), stringAttr("mode", "linear"))));
     m.add(Arguments.of("Shape chain", new OnnxBuilder(13).input("x", img).output("y").initLongs("zero", 0)
         .initLongs("minus1", -1).node("Shape", List.of("x"), List.of("s")).node("Gather", List.of("s", "zero"), List.of("n"))
         .node("Concat", List.of("n", "minus1"), List.of("t"), intAttr("axis", 0)).node("Relu", List.of("x"), List.of("r"))

@@ -3,19 +3,13 @@ package dev.layerfuse.cli;
 import dev.layerfuse.fuse.Fuser;
 import dev.layerfuse.graph.Graph;
 import dev.layerfuse.graph.Node;
-import dev.layerfuse.io.Npy;
 import dev.layerfuse.tensor.Tensor;
-import dev.layerfuse.tensor.TypedArray;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /** {@code layerfuse export-weights}: the fused (folded) parameters as NumPy {@code .npz}, one array per parameter. */
 final class ExportWeights {
@@ -38,7 +32,7 @@ final class ExportWeights {
     if (!a.has("--no-fuse")) g = Fuser.withDefaults().fuse(g).graph();
     Map<String, Tensor> params = parameters(g);
     try {
-      write(Path.of(output), params);
+      dev.layerfuse.io.Npz.write(Path.of(output), params);
     } catch (IOException e) {
       throw new Main.UsageException("cannot write " + output + ": " + e.getMessage());
     }
@@ -52,18 +46,5 @@ final class ExportWeights {
     Map<String, Tensor> m = new LinkedHashMap<>();
     for (Node n : g.nodes()) n.op().parameters().forEach((k, v) -> m.put(n.name() + "." + k, v));
     return m;
-  }
-
-  /** A {@code .npz}: a zip of {@code <key>.npy} members, as {@code numpy.savez} writes. */
-  static void write(Path file, Map<String, Tensor> arrays) throws IOException {
-    Path abs = file.toAbsolutePath();
-    if (abs.getParent() != null) Files.createDirectories(abs.getParent());
-    try (OutputStream os = Files.newOutputStream(abs); ZipOutputStream zip = new ZipOutputStream(os)) {
-      for (Map.Entry<String, Tensor> e : arrays.entrySet()) {
-        zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
-        zip.write(Npy.bytes(TypedArray.of(e.getValue())));
-        zip.closeEntry();
-      }
-    }
   }
 }

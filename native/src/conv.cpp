@@ -1,6 +1,7 @@
 // Convolutions: im2col + sgemm tiled over output pixels (the epilogue runs per tile inside the
 // GEMM), the direct GEMM for 1x1 stride-1 convs, depthwise dispatch, and transposed convs by
 // sgemm + col2im.
+#include <cstdlib>
 #include <cblas.h>
 
 #include <cstring>
@@ -70,6 +71,12 @@ int lf_f32_conv2d_bias_act(int isa, const int64_t* g, const float* x, const floa
   const int64_t k = cin_g * g[LF_GEOM_KH] * g[LF_GEOM_KW];
   const int64_t hw = g[LF_GEOM_IN_H] * g[LF_GEOM_IN_W], ohw = g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W];
   const bool pointwise = lf::conv_is_pointwise(g);
+  if (isa == LF_ISA_AVX512 && !pointwise && lf::avx512::direct_conv_applies(g) && scratch != nullptr &&
+      scratch_floats >= lf::avx512::direct_conv_scratch(g) && getenv("LAYERFUSE_NO_DIRECT_CONV") == nullptr) {
+    lf_epilogue after = lf::make_epilogue(nullptr, LF_BIAS_NONE, residual, ohw, act, alpha, lo, hi);
+    lf::avx512::direct_conv(g, x, weight, bias, pad_values, y, scratch, after);
+    return LF_OK;
+  }
   int64_t tile = pointwise ? ohw : (scratch != nullptr ? scratch_floats / k : 0);
   if (tile > ohw) tile = ohw;
   if (tile > 16) tile -= tile % 16;

@@ -33,7 +33,15 @@ lf_epilogue make_epilogue(const float* bias, int bias_mode, const float* residua
 
 namespace baseline { extern const IsaKernels kKernels; }
 namespace avx2 { extern const IsaKernels kKernels; }
-namespace avx512 { extern const IsaKernels kKernels; }
+namespace avx512 {
+extern const IsaKernels kKernels;
+// Direct NCHW16c convolution (src/isa/direct_conv_avx512.cpp): groups 1, channels in multiples of 16.
+bool direct_conv_applies(const int64_t* g);
+int64_t direct_conv_scratch(const int64_t* g);
+// y = conv + bias, then `after` (no bias; residual for image 0, advanced per image; activation).
+void direct_conv(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
+                 float* y, float* scratch, const lf_epilogue& after);
+}  // namespace avx512
 
 // The table for isa, or nullptr when the value is unknown or the CPU cannot run it.
 const IsaKernels* kernels_for(int isa);

@@ -83,7 +83,24 @@ public abstract class Kernels {
     if (g.pointwise()) return 0;
     long pixels = g.outH() * g.outW();
     long cols = Math.max(256, (262144 / g.im2colRows()) / 16 * 16);
-    return g.im2colRows() * Math.min(pixels, cols);
+    long im2col = g.im2colRows() * Math.min(pixels, cols);
+    return directConvApplies(g) ? Math.max(im2col, 2 * directConvScratch(g)) : im2col;
+  }
+
+  /**
+   * Whether the native AVX-512 backend can run this conv directly in the NCHW16c layout (groups 1,
+   * channels in multiples of 16, not 1x1 stride 1); it does when the scratch holds
+   * {@link #directConvScratch} floats (twice that is planned, so a 2-thread split still fits).
+   */
+  public static boolean directConvApplies(ConvGeometry g) {
+    return g.groups() == 1 && g.inC() % 16 == 0 && g.outC() % 16 == 0 && !g.pointwise();
+  }
+
+  /** Floats the direct conv needs: padded NCHW16c input, packed weights, NCHW16c output. */
+  public static long directConvScratch(ConvGeometry g) {
+    int[] p = g.pads();
+    long hp = g.inH() + p[0] + p[2], wp = g.inW() + p[1] + p[3];
+    return g.inC() * hp * wp + g.outC() * g.inC() * g.kh() * g.kw() + g.outC() * g.outH() * g.outW();
   }
 
   private static long minConv2dScratch(ConvGeometry g) {

@@ -122,7 +122,8 @@ public final class NativeKernels extends Kernels {
         && (scratch == null || scratchPer >= k * Math.min(16, ohw))) {
       // Output channels split over the threads (each im2cols the image itself into its share of
       // the scratch: 1/outC of the conv's work), one image at a time.
-      long chunk = ((outC + t - 1) / t + 7) / 8 * 8;
+      // Chunks of 16 channels keep each part eligible for the direct NCHW16c kernel.
+      long chunk = ((outC + t - 1) / t + 15) / 16 * 16;
       int parts = (int) ((outC + chunk - 1) / chunk);
       Parallel.forEach(parts, p -> {
         long m0 = p * chunk, m = Math.min(outC, m0 + chunk) - m0;

@@ -21,13 +21,15 @@ struct Dims {
   int64_t cb, ob, hp, wp, kh, kw, sh, sw, dh, dw, oh, ow;
 };
 
-template <int T>
+// SW: the horizontal stride as a constant (1 or 2), so every pixel's input offset is an
+// immediate displacement; 0 reads it from d (other strides).
+template <int T, int SW>
 inline void tile(const Dims& d, const float* xp, const float* wp, const float* bias16, float* out, int64_t ob,
                  int64_t oy, int64_t ox0) {
   __m512 acc[T];
   const __m512 b = bias16 != nullptr ? _mm512_loadu_ps(bias16) : _mm512_setzero_ps();
   for (int t = 0; t < T; ++t) acc[t] = b;
-  const int64_t xstep = d.sw * 16;
+  const int64_t xstep = SW > 0 ? SW * 16 : d.sw * 16;
   for (int64_t i = 0; i < d.kh; ++i) {
     const int64_t iy = oy * d.sh + i * d.dh;
     for (int64_t j = 0; j < d.kw; ++j) {
@@ -46,10 +48,83 @@ inline void tile(const Dims& d, const float* xp, const float* wp, const float* b
   for (int t = 0; t < T; ++t) _mm512_storeu_ps(o + t * 16, acc[t]);
 }
 
+// Two output blocks (32 channels) x T pixels: each broadcast input feeds two FMAs, so a pass
+// over 16 input channels loads 2 weight vectors + T inputs for 2T FMAs.
+template <int T, int SW>
+inline void tile2(const Dims& d, const float* xp, const float* wp, const float* bias32, float* out, int64_t ob,
+                  int64_t oy, int64_t ox0) {
+  __m512 a0[T], a1[T];
+  const __m512 b0 = bias32 != nullptr ? _mm512_loadu_ps(bias32) : _mm512_setzero_ps();
+  const __m512 b1 = bias32 != nullptr ? _mm512_loadu_ps(bias32 + 16) : _mm512_setzero_ps();
+  for (int t = 0; t < T; ++t) {
+    a0[t] = b0;
+    a1[t] = b1;
+  }
+  const int64_t xstep = SW > 0 ? SW * 16 : d.sw * 16;
+  const int64_t wblock = d.cb * d.kh * d.kw * 256;
+  for (int64_t i = 0; i < d.kh; ++i) {
+    const int64_t iy = oy * d.sh + i * d.dh;
+    for (int64_t j = 0; j < d.kw; ++j) {
+      const int64_t ix0 = ox0 * d.sw + j * d.dw;
+      for (int64_t cb = 0; cb < d.cb; ++cb) {
+        const float* xr = xp + ((cb * d.hp + iy) * d.wp + ix0) * 16;
+        const float* wv = wp + ((((ob * d.cb + cb) * d.kh + i) * d.kw + j) * 16) * 16;
+        for (int ci = 0; ci < 16; ++ci) {
+          const __m512 w0 = _mm512_loadu_ps(wv + ci * 16), w1 = _mm512_loadu_ps(wv + wblock + ci * 16);
+          for (int t = 0; t < T; ++t) {
+            const __m512 xv = _mm512_set1_ps(xr[t * xstep + ci]);
+            a0[t] = _mm512_fmadd_ps(xv, w0, a0[t]);
+            a1[t] = _mm512_fmadd_ps(xv, w1, a1[t]);
+          }
+        }
+      }
+    }
+  }
+  float* o0 = out + ((ob * d.oh + oy) * d.ow + ox0) * 16;
+  float* o1 = o0 + d.oh * d.ow * 16;
+  for (int t = 0; t < T; ++t) {
+    _mm512_storeu_ps(o0 + t * 16, a0[t]);
+    _mm512_storeu_ps(o1 + t * 16, a1[t]);
+  }
+}
+
 using TileFn = void (*)(const Dims&, const float*, const float*, const float*, float*, int64_t, int64_t, int64_t);
 
-const TileFn kTiles[kMaxTile + 1] = {nullptr, &tile<1>, &tile<2>, &tile<3>, &tile<4>, &tile<5>, &tile<6>, &tile<7>,
-                                     &tile<8>, &tile<9>, &tile<10>, &tile<11>, &tile<12>, &tile<13>, &tile<14>};
+template <int SW>
+struct Tiles {
+  static constexpr TileFn kFns[kMaxTile + 1] = {nullptr, &tile<1, SW>, &tile<2, SW>, &tile<3, SW>, &tile<4, SW>,
+                                                &tile<5, SW>, &tile<6, SW>, &tile<7, SW>, &tile<8, SW>, &tile<9, SW>,
+                                                &tile<10, SW>, &tile<11, SW>, &tile<12, SW>, &tile<13, SW>,
+                                                &tile<14, SW>};
+};
+
+template <int SW>
+struct Tiles2 {
+  static constexpr TileFn kFns[8] = {nullptr, &tile2<1, SW>, &tile2<2, SW>, &tile2<3, SW>, &tile2<4, SW>,
+                                     &tile2<5, SW>, &tile2<6, SW>, &tile2<7, SW>};
+};
+
+template <int SW>
+void rows(const Dims& d, const float* xp, const float* wp, const float* bias, float* out) {
+  int64_t first = 0;
+  // Pairs of output blocks with 7-pixel tiles (28 accumulators), then any odd block alone.
+  for (; first + 2 <= d.ob; first += 2) {
+    const float* b32 = bias != nullptr ? bias + first * 16 : nullptr;
+    for (int64_t oy = 0; oy < d.oh; ++oy) {
+      int64_t ox = 0;
+      for (; ox + 7 <= d.ow; ox += 7) tile2<7, SW>(d, xp, wp, b32, out, first, oy, ox);
+      if (ox < d.ow) Tiles2<SW>::kFns[d.ow - ox](d, xp, wp, b32, out, first, oy, ox);
+    }
+  }
+  for (int64_t ob = first; ob < d.ob; ++ob) {
+    const float* b16 = bias != nullptr ? bias + ob * 16 : nullptr;
+    for (int64_t oy = 0; oy < d.oh; ++oy) {
+      int64_t ox = 0;
+      for (; ox + kMaxTile <= d.ow; ox += kMaxTile) tile<kMaxTile, SW>(d, xp, wp, b16, out, ob, oy, ox);
+      if (ox < d.ow) Tiles<SW>::kFns[d.ow - ox](d, xp, wp, b16, out, ob, oy, ox);
+    }
+  }
+}
 
 }  // namespace
 
@@ -111,14 +186,9 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
         for (int64_t xx = pl + w; xx < d.wp; ++xx) row[xx * 16] = pv;
       }
     }
-    for (int64_t ob = 0; ob < d.ob; ++ob) {
-      const float* b16 = bias != nullptr ? bias + ob * 16 : nullptr;
-      for (int64_t oy = 0; oy < d.oh; ++oy) {
-        int64_t ox = 0;
-        for (; ox + kMaxTile <= d.ow; ox += kMaxTile) tile<kMaxTile>(d, xp, wp, b16, out, ob, oy, ox);
-        if (ox < d.ow) kTiles[d.ow - ox](d, xp, wp, b16, out, ob, oy, ox);
-      }
-    }
+    if (d.sw == 1) rows<1>(d, xp, wp, bias, out);
+    else if (d.sw == 2) rows<2>(d, xp, wp, bias, out);
+    else rows<0>(d, xp, wp, bias, out);
     // Back to NCHW, then residual and activation on the image while it is in cache.
     float* yn = y + n * cout * ohw;
     for (int64_t oc = 0; oc < cout; ++oc) {

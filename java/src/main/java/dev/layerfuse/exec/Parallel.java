@@ -24,6 +24,8 @@ public final class Parallel {
   private static final Object LOCK = new Object();
   private static ExecutorService pool;
   private static int users, poolSize;
+  /** Every worker thread started, so the last release can wait until each has ended. */
+  private static final java.util.List<Thread> STARTED = new java.util.ArrayList<>();
 
   private Parallel() {}
 
@@ -73,8 +75,14 @@ public final class Parallel {
     }
     if (done != null) {
       done.shutdown();
+      java.util.List<Thread> workers;
+      synchronized (LOCK) {
+        workers = new java.util.ArrayList<>(STARTED);
+        if (pool == null) STARTED.clear();
+      }
       try {
         done.awaitTermination(10, TimeUnit.SECONDS);
+        for (Thread t : workers) t.join(10_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -86,6 +94,9 @@ public final class Parallel {
     ThreadFactory f = r -> {
       Thread t = new Thread(r, "layerfuse-worker-" + n.incrementAndGet());
       t.setDaemon(true);
+      synchronized (LOCK) {
+        STARTED.add(t);
+      }
       return t;
     };
     return new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), f);

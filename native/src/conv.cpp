@@ -72,9 +72,9 @@ int lf_f32_conv2d_bias_act(int isa, const int64_t* g, const float* x, const floa
   const int64_t hw = g[LF_GEOM_IN_H] * g[LF_GEOM_IN_W], ohw = g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W];
   const bool pointwise = lf::conv_is_pointwise(g);
   if (isa == LF_ISA_AVX512 && !pointwise && lf::avx512::direct_conv_applies(g) && scratch != nullptr &&
-      scratch_floats >= lf::avx512::direct_conv_scratch(g) && getenv("LAYERFUSE_NO_DIRECT_CONV") == nullptr) {
+      scratch_floats >= lf::avx512::direct_conv_scratch(g, false) && getenv("LAYERFUSE_NO_DIRECT_CONV") == nullptr) {
     lf_epilogue after = lf::make_epilogue(nullptr, LF_BIAS_NONE, residual, ohw, act, alpha, lo, hi);
-    lf::avx512::direct_conv(g, x, weight, bias, pad_values, y, scratch, after);
+    lf::avx512::direct_conv(g, x, weight, nullptr, bias, pad_values, y, scratch, after);
     return LF_OK;
   }
   int64_t tile = pointwise ? ohw : (scratch != nullptr ? scratch_floats / k : 0);
@@ -168,3 +168,17 @@ int lf_f32_conv_transpose2d_bias_act(int isa, const int64_t* g, const float* x, 
 }
 
 }  // extern "C"
+
+int lf_f32_conv2d_packed(int isa, const int64_t* g, const float* x, const float* packed, const float* bias,
+                         const float* pad_values, const float* residual, float* y, float* scratch, int64_t scratch_floats,
+                         int act, float alpha, float lo, float hi) {
+  if (isa != LF_ISA_AVX512 || lf::kernels_for(isa) == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (!lf::valid_geometry(g) || !lf::valid_act(act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
+  if (x == nullptr || packed == nullptr || y == nullptr || scratch == nullptr) return LF_ERR_INVALID_ARGUMENT;
+  if (!lf::avx512::direct_conv_applies(g) || lf::conv_is_pointwise(g)) return LF_ERR_INVALID_ARGUMENT;
+  if (scratch_floats < lf::avx512::direct_conv_scratch(g, true)) return LF_ERR_INVALID_ARGUMENT;
+  const int64_t ohw = g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W];
+  lf_epilogue after = lf::make_epilogue(nullptr, LF_BIAS_NONE, residual, ohw, act, alpha, lo, hi);
+  lf::avx512::direct_conv(g, x, nullptr, packed, bias, pad_values, y, scratch, after);
+  return LF_OK;
+}

@@ -8,6 +8,14 @@
 
 extern "C" {
 
+int lf_f32_conv2d_packed_v(int isa, LF_GEOM_PARAMS, const float* x, const float* packed, const float* bias,
+                           const float* pad_values, const float* residual, float* y, float* scratch,
+                           int64_t scratch_floats, int act, float alpha, float lo, float hi) {
+  LF_GEOM_ARRAY;
+  return lf_f32_conv2d_packed(isa, geom, x, packed, bias, pad_values, residual, y, scratch, scratch_floats, act, alpha,
+                              lo, hi);
+}
+
 int lf_f32_conv2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight, const float* bias,
                              const float* pad_values, const float* residual, float* y, float* scratch,
                              int64_t scratch_floats, int act, float alpha, float lo, float hi) {

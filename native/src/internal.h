@@ -37,10 +37,11 @@ namespace avx512 {
 extern const IsaKernels kKernels;
 // Direct NCHW16c convolution (src/isa/direct_conv_avx512.cpp): groups 1, channels in multiples of 16.
 bool direct_conv_applies(const int64_t* g);
-int64_t direct_conv_scratch(const int64_t* g);
+int64_t direct_conv_scratch(const int64_t* g, bool packed);
 // y = conv + bias, then `after` (no bias; residual for image 0, advanced per image; activation).
-void direct_conv(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
-                 float* y, float* scratch, const lf_epilogue& after);
+// `packed` (or null: packed into the scratch) is the weight in [cout/16][cin/16][kh][kw][16 in][16 out].
+void direct_conv(const int64_t* g, const float* x, const float* weight, const float* packed, const float* bias,
+                 const float* pad_values, float* y, float* scratch, const lf_epilogue& after);
 }  // namespace avx512
 
 // The table for isa, or nullptr when the value is unknown or the CPU cannot run it.

@@ -128,11 +128,11 @@ void rows(const Dims& d, const float* xp, const float* wp, const float* bias, fl
 
 }  // namespace
 
-int64_t direct_conv_scratch(const int64_t* g) {
+int64_t direct_conv_scratch(const int64_t* g, bool packed) {
   const int64_t cin = g[LF_GEOM_IN_C], cout = g[LF_GEOM_OUT_C];
   const int64_t hp = g[LF_GEOM_IN_H] + g[LF_GEOM_PAD_T] + g[LF_GEOM_PAD_B];
   const int64_t wp = g[LF_GEOM_IN_W] + g[LF_GEOM_PAD_L] + g[LF_GEOM_PAD_R];
-  return cin * hp * wp + cout * cin * g[LF_GEOM_KH] * g[LF_GEOM_KW] + cout * g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W];
+  return cin * hp * wp + (packed ? 0 : cout * cin * g[LF_GEOM_KH] * g[LF_GEOM_KW]) + cout * g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W];
 }
 
 bool direct_conv_applies(const int64_t* g) {
@@ -140,8 +140,8 @@ bool direct_conv_applies(const int64_t* g) {
          g[LF_GEOM_OUT_H] > 0;
 }
 
-void direct_conv(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
-                 float* y, float* scratch, const lf_epilogue& after) {
+void direct_conv(const int64_t* g, const float* x, const float* weight, const float* packed, const float* bias,
+                 const float* pad_values, float* y, float* scratch, const lf_epilogue& after) {
   const int64_t cin = g[LF_GEOM_IN_C], cout = g[LF_GEOM_OUT_C], h = g[LF_GEOM_IN_H], w = g[LF_GEOM_IN_W];
   Dims d;
   d.cb = cin / 16;
@@ -158,15 +158,19 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
   d.ow = g[LF_GEOM_OUT_W];
   const int64_t pt = g[LF_GEOM_PAD_T], pl = g[LF_GEOM_PAD_L], ohw = d.oh * d.ow, hw = h * w;
   float* xp = scratch;
-  float* wp = xp + cin * d.hp * d.wp;
-  float* out = wp + cout * cin * d.kh * d.kw;
-  // Weights: [ob][cb][kh][kw][16 in][16 out] from [cout][cin][kh][kw].
-  for (int64_t oc = 0; oc < cout; ++oc)
+  float* out = xp + cin * d.hp * d.wp;
+  const float* wp = packed;
+  if (wp == nullptr) {
+    float* pack = out + cout * d.oh * d.ow;
+    wp = pack;
+    // Weights: [ob][cb][kh][kw][16 in][16 out] from [cout][cin][kh][kw].
+    for (int64_t oc = 0; oc < cout; ++oc)
     for (int64_t ic = 0; ic < cin; ++ic)
       for (int64_t i = 0; i < d.kh; ++i)
         for (int64_t j = 0; j < d.kw; ++j)
-          wp[(((((oc / 16) * d.cb + ic / 16) * d.kh + i) * d.kw + j) * 16 + ic % 16) * 16 + oc % 16] =
-              weight[((oc * cin + ic) * d.kh + i) * d.kw + j];
+            pack[(((((oc / 16) * d.cb + ic / 16) * d.kh + i) * d.kw + j) * 16 + ic % 16) * 16 + oc % 16] =
+                weight[((oc * cin + ic) * d.kh + i) * d.kw + j];
+  }
   for (int64_t n = 0; n < g[LF_GEOM_N]; ++n) {
     const float* xn = x + n * cin * hw;
     // Input: padded [cb][hp][wp][16]; the border holds the pad value of each channel (0 by default).

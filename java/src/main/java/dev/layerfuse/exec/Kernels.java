@@ -76,6 +76,46 @@ public abstract class Kernels {
   }
 
   /**
+   * As {@link #conv2d}, with the weight also given prepacked for the native direct kernel
+   * ({@code packed}: [outC/16][inC/16][kh][kw][16 in][16 out], for convs where
+   * {@link #directConvApplies} holds). Backends without that kernel use {@code w}.
+   */
+  public final void conv2dPacked(ConvGeometry g, Activation act, Slice x, Slice w, Slice packed, Slice bias,
+                                 Slice padValues, Slice residual, Slice y, Slice scratch) {
+    String op = "conv2d";
+    need(op, g, "x", x, g.inSize());
+    need(op, g, "weight", w, g.outC() * g.im2colRows());
+    if (!directConvApplies(g)) throw new IllegalArgumentException(op + " " + g + ": not eligible for packed weights");
+    need(op, g, "packed weight", packed, g.outC() * g.im2colRows());
+    optional(op, g, "bias", bias, g.outC());
+    optional(op, g, "pad values", padValues, g.inC());
+    optional(op, g, "residual", residual, g.outSize());
+    need(op, g, "y", y, g.outSize());
+    need(op, g, "scratch", scratch, minConv2dScratch(g));
+    conv2dPackedUnchecked(g, act, x, w, packed, bias, padValues, residual, y, scratch);
+  }
+
+  /** [cout][cin][kh][kw] as [cout/16][cin/16][kh][kw][16 in][16 out], the layout {@link #conv2dPacked} takes. */
+  public static float[] packDirectWeights(dev.layerfuse.tensor.Tensor weight) {
+    int cout = (int) weight.shape().dim(0), cin = (int) weight.shape().dim(1);
+    if (cout % 16 != 0 || cin % 16 != 0) throw new IllegalArgumentException("packing needs channels in multiples of 16, got " + weight.shape());
+    int kh = (int) weight.shape().dim(2), kw = (int) weight.shape().dim(3), cb = cin / 16;
+    float[] w = weight.toArray(), p = new float[w.length];
+    for (int oc = 0; oc < cout; oc++)
+      for (int ic = 0; ic < cin; ic++)
+        for (int i = 0; i < kh; i++)
+          for (int j = 0; j < kw; j++)
+            p[(((((oc / 16) * cb + ic / 16) * kh + i) * kw + j) * 16 + ic % 16) * 16 + oc % 16] = w[((oc * cin + ic) * kh + i) * kw + j];
+    return p;
+  }
+
+  /** The packed-weight conv; by default the plain one. */
+  protected void conv2dPackedUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice packed, Slice bias,
+                                       Slice padValues, Slice residual, Slice y, Slice scratch) {
+    conv2dUnchecked(g, act, x, w, bias, padValues, residual, y, scratch);
+  }
+
+  /**
    * Scratch floats conv2d works well with: im2col tiles of about 1 MB, at least 256 output pixels
    * wide (the Java GEMM vectorises along the tile's width, so narrow tiles run mostly scalar).
    */

@@ -34,6 +34,7 @@ final class ParamLayout {
         add(c.weight());
         add(c.bias());
         if (c.padValues() != null) derived(n.name() + "#pad", c.padValues());
+        if (packable(c)) derived(n.name() + "#packed16", Kernels.packDirectWeights(c.weight()));
       } else if (n.op() instanceof ConvTransposeOp c) {
         add(c.weight());
         add(c.bias());
@@ -65,6 +66,14 @@ final class ParamLayout {
         derived(n.name() + "#shift", k.type() == ChannelConstantOp.Type.MUL ? unit : v);
       }
     }
+  }
+
+  /** Convs the native direct kernel runs (see {@link Kernels#directConvApplies}): their weights are also stored packed. */
+  static boolean packable(ConvOp c) {
+    long kh = c.weight().shape().dim(2), kw = c.weight().shape().dim(3);
+    boolean pointwise = kh == 1 && kw == 1 && c.stride()[0] == 1 && c.stride()[1] == 1
+        && c.pads()[0] + c.pads()[1] + c.pads()[2] + c.pads()[3] == 0;
+    return c.groups() == 1 && c.inChannels() % 16 == 0 && c.outChannels() % 16 == 0 && !pointwise;
   }
 
   private void add(dev.layerfuse.tensor.Tensor t) {

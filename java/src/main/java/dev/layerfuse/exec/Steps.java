@@ -86,6 +86,16 @@ final class Steps {
         };
       }
       long scratch = Kernels.conv2dScratch(g);
+      long packed = p.derived(n.name() + "#packed16");
+      if (packed >= 0 && Kernels.directConvApplies(g)) {
+        return new Plan.Step(n, "conv2d/direct-16c|im2col-gemm " + g) {
+          Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+            Slice sx = sl(a, x, xn), sw = sl(pr, w, wn), spk = sl(pr, packed, wn), sb = sl(pr, b, cout), sp = sl(pr, pad, cin);
+            Slice sr = sl(a, r, yn), sy = sl(a, y, yn), ss = sl(s, 0, scratch);
+            return () -> k.conv2dPacked(g, act, sx, sw, spk, sb, sp, sr, sy, ss);
+          }
+        };
+      }
       return new Plan.Step(n, (g.pointwise() ? "conv2d/pointwise-gemm " : "conv2d/im2col-gemm ") + g) {
         Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
           Slice sx = sl(a, x, xn), sw = sl(pr, w, wn), sb = sl(pr, b, cout), sp = sl(pr, pad, cin);

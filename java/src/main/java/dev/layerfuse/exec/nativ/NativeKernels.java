@@ -143,6 +143,41 @@ public final class NativeKernels extends Kernels {
   }
 
   @Override
+  protected void conv2dPackedUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice packed, Slice bias,
+                                       Slice pad, Slice res, Slice y, Slice scratch) {
+    long[] a = g.abiArray();
+    int t = Parallel.threads();
+    long outC = a[4], ohw = a[16] * a[17], hw = a[2] * a[3], k = g.im2colRows();
+    int parts = t > 1 && outC >= 32 && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS ? t : 1;
+    long chunk = ((outC + parts - 1) / parts + 15) / 16 * 16;
+    int count = (int) ((outC + chunk - 1) / chunk);
+    long scratchPer = scratch.length() / count;
+    long need = a[1] * (a[2] + a[9] + a[11]) * (a[3] + a[10] + a[12]) + chunk * ohw;
+    if (isa != Isa.AVX512 || scratchPer < need || System.getenv("LAYERFUSE_NO_DIRECT_CONV") != null) {
+      conv2dUnchecked(g, act, x, w, bias, pad, res, y, scratch);
+      return;
+    }
+    // Output channels in chunks of 16 over the threads; each part reorders the input into its share of the scratch.
+    if (count == 1) {
+      check("lf_f32_conv2d_packed", g, LayerfuseNative.lf_f32_conv2d_packed_v(isa.code(), a[0], a[1], a[2], a[3], a[4],
+          a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 1, a[16], a[17], addr(x), addr(packed),
+          addr(bias), addr(pad), addr(res), addr(y), addr(scratch), scratch.length(), act.kind().code(), act.alpha(),
+          act.lo(), act.hi()));
+      return;
+    }
+    Parallel.forEach(count, p -> {
+      long m0 = p * chunk, m = Math.min(outC, m0 + chunk) - m0;
+      for (long img = 0; img < a[0]; img++) {
+        long yo = img * outC * ohw + m0 * ohw;
+        check("lf_f32_conv2d_packed", g, LayerfuseNative.lf_f32_conv2d_packed_v(isa.code(), 1, a[1], a[2], a[3], m,
+            a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 1, a[16], a[17], addr(x, img * a[1] * hw),
+            addr(packed, m0 * k), addr(bias, m0), addr(pad, 0), addr(res, yo), addr(y, yo), addr(scratch, p * scratchPer),
+            scratchPer, act.kind().code(), act.alpha(), act.lo(), act.hi()));
+      }
+    });
+  }
+
+  @Override
   protected void depthwiseUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice pad, Slice res,
                                     Slice y) {
     long[] a = g.abiArray();

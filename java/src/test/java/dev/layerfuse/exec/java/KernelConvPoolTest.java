@@ -98,6 +98,23 @@ class KernelConvPoolTest {
       }
       Difference diff = Difference.of(ref, get(sy));
       assertTrue(diff.within(1e-5), variant + " " + geo + ": " + diff);
+      if (Kernels.directConvApplies(geo)) {
+        // The prepacked-weight entry point, also split over two threads (output channels in chunks of 16).
+        float[] packedW = Kernels.packDirectWeights(dev.layerfuse.tensor.Tensor.wrap(
+            dev.layerfuse.tensor.Shape.of(cout, cin, ks, ks), wt));
+        for (int threads : new int[] {1, 2}) {
+          Slice spk = put(k, packedW), sy2 = empty(k, geo.outSize());
+          Slice scratch = empty(k, Kernels.conv2dScratch(geo));
+          dev.layerfuse.exec.Parallel.acquire(threads);
+          try {
+            dev.layerfuse.exec.Parallel.withThreads(threads, () -> k.conv2dPacked(geo, act, sx, sw, spk, sb, sp, sr, sy2, scratch));
+          } finally {
+            dev.layerfuse.exec.Parallel.release(threads);
+          }
+          Difference dp = Difference.of(ref, get(sy2));
+          assertTrue(dp.within(1e-5), variant + " packed, " + threads + " threads, " + geo + ": " + dp);
+        }
+      }
     } finally {
       closeAll();
     }

@@ -67,6 +67,27 @@ class ParallelTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"native", "java"})
+  void pointwiseAndThreeByThreeConvsSplitOverThreadsMatch(String backend) {
+    Kernels k = KernelVariants.get(backend.equals("java") ? "java" : "native/" + Backends.defaultIsa().name().toLowerCase());
+    for (int ks : new int[] {1, 3}) {
+      dev.layerfuse.nn.Module m = new dev.layerfuse.nn.Sequential(
+          dev.layerfuse.nn.Conv2d.builder(128, 64, ks).padding(ks / 2).build(), new dev.layerfuse.nn.ReLU());
+      Graph g = Init.randomize(m, 5).toGraph(Shape.of(2, 128, 16, 16));
+      float[] x = new float[(int) Shape.of(2, 128, 16, 16).numel()];
+      java.util.SplittableRandom r = new java.util.SplittableRandom(ks);
+      for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+      Map<String, Tensor> in = Map.of("input", Tensor.wrap(Shape.of(2, 128, 16, 16), x));
+      try (Session s1 = Session.of(g, k, 1); Session s2 = Session.of(g, k, 2)) {
+        float[] one = s1.run(in).values().iterator().next().toArray(), two = s2.run(in).values().iterator().next().toArray();
+        dev.layerfuse.tensor.Difference d = dev.layerfuse.tensor.Difference.of(one, two);
+        assertTrue(d.within(1e-5), backend + " k" + ks + ": " + d);
+      }
+    }
+    assertEquals(0, workers());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"native", "java"})
   void twoThreadSessionsGiveTheSameResultsAndLeaveNoThreads(String backend) {
     Kernels k = KernelVariants.get(backend.equals("java") ? "java" : "native/" + Backends.defaultIsa().name().toLowerCase());
     Graph g = Init.randomize(MobileNetV2.create(10), 3).toGraph(Shape.of(2, 3, 64, 64));

@@ -118,7 +118,27 @@ public final class NativeKernels extends Kernels {
     int t = Parallel.threads();
     long k = g.im2colRows(), ohw = a[16] * a[17], hw = a[2] * a[3], outC = a[4];
     long scratchPer = scratch == null ? 0 : scratch.length() / Math.max(1, t);
-    if (t > 1 && a[15] == 1 && outC >= 32 && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS
+    if (t > 1 && g.pointwise() && ohw >= 128 && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS) {
+      // 1x1 stride 1: one GEMM per image and group, split over output pixels (each thread packs only
+      // its own columns of the input; splitting channels instead made every thread pack all of it).
+      long groups = a[15], cinG = a[1] / groups, coutG = outC / groups;
+      long chunk = ((ohw + t - 1) / t + 63) / 64 * 64;
+      int parts = (int) ((ohw + chunk - 1) / chunk);
+      int biasMode = bias == null ? BiasMode.NONE.code() : BiasMode.PER_ROW.code();
+      Parallel.forEach(parts, p -> {
+        long p0 = p * chunk, cols = Math.min(ohw, p0 + chunk) - p0;
+        for (long img = 0; img < a[0]; img++) {
+          for (long grp = 0; grp < groups; grp++) {
+            long xo = (img * a[1] + grp * cinG) * hw + p0, yo = (img * outC + grp * coutG) * ohw + p0;
+            check("lf_f32_gemm_bias_act", g, LayerfuseNative.lf_f32_gemm_bias_act(isa.code(), 0, coutG, cols, cinG,
+                addr(w, grp * coutG * cinG), cinG, addr(x, xo), ohw, addr(y, yo), ohw, addr(bias, grp * coutG), biasMode,
+                addr(res, yo), ohw, act.kind().code(), act.alpha(), act.lo(), act.hi()));
+          }
+        }
+      });
+      return;
+    }
+    if (t > 1 && a[15] == 1 && !g.pointwise() && outC >= 32 && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS
         && (scratch == null || scratchPer >= k * Math.min(16, ohw))) {
       // Output channels split over the threads (each im2cols the image itself into its share of
       // the scratch: 1/outC of the conv's work), one image at a time.

@@ -32,6 +32,29 @@ final class JavaEpilogue {
     }
   }
 
+  /**
+   * The epilogue of output row {@code row}, columns {@code [col0, col0+n)}, applied to {@code acc},
+   * a 0-based copy of that row segment (the GEMM's accumulator): the per-row bias and the activation
+   * then run on loops C2 vectorises.
+   */
+  static void applyRow(Gemm g, float[] acc, int n, int row, int col0, float[] bias, int biasOff, float[] res, int resOff) {
+    BiasMode mode = g.biasMode();
+    Activation act = g.activation();
+    if (mode == BiasMode.NONE && !g.hasResidual() && act.kind() == Activation.Kind.NONE) return;
+    if (mode == BiasMode.PER_ROW) addConstant(acc, bias[biasOff + row], n);
+    if (mode == BiasMode.PER_COL) addFrom(acc, bias, biasOff + col0, n);
+    if (g.hasResidual()) addFrom(acc, res, resOff + row * (int) g.ldr() + col0, n);
+    activate(act, acc, 0, n);
+  }
+
+  private static void addConstant(float[] acc, float v, int n) {
+    for (int j = 0; j < n; j++) acc[j] += v;
+  }
+
+  private static void addFrom(float[] acc, float[] src, int from, int n) {
+    for (int j = 0; j < n; j++) acc[j] += src[from + j];
+  }
+
   /** Applies {@code act} in place to {@code c[off..off+len)}. */
   static void activate(Activation act, float[] c, int off, int len) {
     switch (act.kind()) {

@@ -142,8 +142,8 @@ final class JavaGemm {
           if (first) java.util.Arrays.fill(acc, 0, nc, 0f);
           else System.arraycopy(c, ci, acc, 0, nc);
           rowUpdate(a, aOff + i * lda + p0, kc, rows, acc, nc);
+          if (last) JavaEpilogue.applyRow(g, acc, nc, i, j0, bias, biasOff, res, resOff);
           System.arraycopy(acc, 0, c, ci, nc);
-          if (last) JavaEpilogue.apply(g, c, cOff, i, 1, j0, nc, bias, biasOff, res, resOff);
         }
       }
     }

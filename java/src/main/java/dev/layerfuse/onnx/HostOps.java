@@ -1,6 +1,10 @@
 package dev.layerfuse.onnx;
 
+import dev.layerfuse.exec.Strided;
+import dev.layerfuse.graph.BinaryOp;
+import dev.layerfuse.graph.ReshapeOp;
 import dev.layerfuse.tensor.DType;
+import dev.layerfuse.tensor.Shape;
 import dev.layerfuse.tensor.TypedArray;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -148,18 +152,9 @@ final class HostOps {
 
   // ---- broadcasting ---------------------------------------------------------------------------
 
-  /** NumPy broadcast of the given dims, or an exception naming both. */
+  /** NumPy broadcast of the given dims (the rule {@link BinaryOp#broadcast} implements). */
   static long[] broadcast(long[] a, long[] b) {
-    int r = Math.max(a.length, b.length);
-    long[] out = new long[r];
-    for (int k = 0; k < r; k++) {
-      long da = k - (r - a.length) >= 0 ? a[k - (r - a.length)] : 1, db = k - (r - b.length) >= 0 ? b[k - (r - b.length)] : 1;
-      if (da != db && da != 1 && db != 1) {
-        throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-      }
-      out[k] = da == 1 ? db : da;
-    }
-    return out;
+    return BinaryOp.broadcast("broadcast", Shape.of(a), Shape.of(b)).dims();
   }
 
   /** For each element of an array of {@code out} dims, the flat index of the element of {@code in} that broadcasts to it. */
@@ -359,33 +354,9 @@ final class HostOps {
     return TypedArray.ofInts(DType.INT64, new long[] {d.length}, d);
   }
 
-  /** ONNX Reshape: 0 copies the input dim (unless {@code allowZero}), one -1 is inferred. */
+  /** ONNX Reshape's output dims (the rule {@link ReshapeOp} implements). */
   static long[] reshapeDims(long[] in, long[] target, boolean allowZero, String name) {
-    long[] out = target.clone();
-    int infer = -1;
-    long known = 1, total = 1;
-    for (long d : in) total *= d;
-    for (int k = 0; k < out.length; k++) {
-      if (out[k] == 0 && !allowZero) {
-        if (k >= in.length) throw new IllegalArgumentException("shape " + Arrays.toString(target) + " copies dim " + k + " of " + Arrays.toString(in));
-        out[k] = in[k];
-      }
-      if (out[k] == -1) {
-        if (infer >= 0) throw new IllegalArgumentException("shape " + Arrays.toString(target) + " has two -1 dims");
-        infer = k;
-      } else if (out[k] < 0) {
-        throw new IllegalArgumentException("shape " + Arrays.toString(target) + " has negative dim " + out[k]);
-      } else {
-        known *= out[k];
-      }
-    }
-    if (infer >= 0) {
-      if (known == 0 || total % known != 0) {
-        throw new IllegalArgumentException("cannot reshape " + Arrays.toString(in) + " to " + Arrays.toString(target));
-      }
-      out[infer] = total / known;
-    }
-    return out;
+    return new ReshapeOp(target, allowZero).inferShape(name, List.of(Shape.of(in))).dims();
   }
 
   static long[] squeezeDims(long[] in, long[] axes, boolean unsqueeze, String name) {
@@ -412,17 +383,6 @@ final class HostOps {
       }
     }
     return dims.stream().mapToLong(Long::longValue).toArray();
-  }
-
-  /** Row-major strides of {@code dims}. */
-  private static long[] strides(long[] dims) {
-    long[] s = new long[dims.length];
-    long acc = 1;
-    for (int k = dims.length - 1; k >= 0; k--) {
-      s[k] = acc;
-      acc *= dims[k];
-    }
-    return s;
   }
 
   /** Builds an array of {@code dims} whose element i is {@code src} element {@code map[i]} (or {@code fill} where map is -1). */
@@ -470,7 +430,7 @@ final class HostOps {
     forEachIndex(dims, (pos, i) -> {
       int t = 0;
       while (t + 1 < in.size() && pos[axis] >= starts[t + 1]) t++;
-      long[] d = in.get(t).dims(), s = strides(d);
+      long[] d = in.get(t).dims(), s = Strided.contiguous(d);
       long off = 0;
       for (int k = 0; k < r; k++) off += (k == axis ? pos[k] - starts[t] : pos[k]) * s[k];
       which[i] = t;
@@ -491,7 +451,7 @@ final class HostOps {
     int[] perm = new int[r];
     for (int k = 0; k < r; k++) perm[k] = permAttr == null ? r - 1 - k : axis((int) permAttr[k], r, name);
     if (permAttr != null && permAttr.length != r) throw new IllegalArgumentException("perm of length " + permAttr.length + " for rank " + r);
-    long[] in = x.dims(), s = strides(in), dims = new long[r];
+    long[] in = x.dims(), s = Strided.contiguous(in), dims = new long[r];
     for (int k = 0; k < r; k++) dims[k] = in[perm[k]];
     int[] map = new int[x.numel()];
     forEachIndex(dims, (pos, i) -> {
@@ -504,12 +464,12 @@ final class HostOps {
 
   private static TypedArray gather(TypedArray x, TypedArray idx, int axisAttr, String name) {
     int r = x.rank(), axis = axis(axisAttr, r, name);
-    long[] in = x.dims(), s = strides(in), id = idx.dims();
+    long[] in = x.dims(), s = Strided.contiguous(in), id = idx.dims();
     long[] dims = new long[r - 1 + id.length];
     System.arraycopy(in, 0, dims, 0, axis);
     System.arraycopy(id, 0, dims, axis, id.length);
     System.arraycopy(in, axis + 1, dims, axis + id.length, r - axis - 1);
-    long[] is = strides(id);
+    long[] is = Strided.contiguous(id);
     int[] map = new int[count(dims)];
     forEachIndex(dims, (pos, i) -> {
       long flatIdx = 0;
@@ -578,7 +538,7 @@ final class HostOps {
     long[][] box = sliceBox(n, in0, in, opset, name);
     long[] st = box[0], dims = box[1], step = box[2];
     int r = in0.length;
-    long[] s = strides(in0);
+    long[] s = Strided.contiguous(in0);
     int[] map = new int[count(dims)];
     forEachIndex(dims, (pos, i) -> {
       long off = 0;
@@ -619,7 +579,7 @@ final class HostOps {
     boolean ceil = Attrs.i(n, "ceil_mode", 0) != 0, colMajor = Attrs.i(n, "storage_order", 0) != 0;
     long[] dims = xd.clone();
     for (int a = 0; a < rank; a++) dims[2 + a] = poolOut(spatial[a], k[a], s[a], d[a], p[a], p[a + rank], ceil, name);
-    long[] xs = strides(xd);
+    long[] xs = Strided.contiguous(xd);
     int outN = count(dims);
     int[] arg = new int[outN];
     forEachIndex(dims, (pos, i) -> {
@@ -702,7 +662,7 @@ final class HostOps {
     }
     String mode = Attrs.s(n, "mode", "constant");
     if (!Set.of("constant", "edge", "reflect", "wrap").contains(mode)) throw new IllegalArgumentException("unknown pad mode '" + mode + "'");
-    long[] in0 = x.dims(), dims = new long[r], s = strides(in0);
+    long[] in0 = x.dims(), dims = new long[r], s = Strided.contiguous(in0);
     for (int k = 0; k < r; k++) {
       dims[k] = in0[k] + before[k] + after[k];
       if (dims[k] < 0) throw new IllegalArgumentException("pads make axis " + k + " negative");

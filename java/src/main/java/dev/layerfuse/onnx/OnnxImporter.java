@@ -1235,28 +1235,8 @@ public final class OnnxImporter {
 
   private void squeeze(OnnxProto.Node n, String name, String out, boolean unsqueeze) {
     String x = value(input(n, 0));
-    Shape xs = shapes.get(x);
     long[] axes = opset >= 13 && n.inputs().size() > 1 ? constLongs(input(n, 1)) : Attrs.ints(n, "axes", null);
-    List<Long> dims = new ArrayList<>();
-    for (long v : xs.dims()) dims.add(v);
-    if (unsqueeze) {
-      int r = xs.rank() + axes.length;
-      long[] norm = new long[axes.length];
-      for (int k = 0; k < axes.length; k++) norm[k] = axes[k] < 0 ? axes[k] + r : axes[k];
-      java.util.Arrays.sort(norm);
-      for (long a : norm) dims.add((int) a, 1L);
-    } else if (axes == null) {
-      dims.removeIf(v -> v == 1);
-    } else {
-      long[] norm = new long[axes.length];
-      for (int k = 0; k < axes.length; k++) norm[k] = axes[k] < 0 ? axes[k] + xs.rank() : axes[k];
-      java.util.Arrays.sort(norm);
-      for (int k = norm.length - 1; k >= 0; k--) {
-        if (xs.dim((int) norm[k]) != 1) throw new OnnxFormatException(name + ": cannot squeeze axis " + norm[k] + " of " + xs);
-        dims.remove((int) norm[k]);
-      }
-    }
-    add(name, new ReshapeOp(dims.stream().mapToLong(Long::longValue).toArray()), List.of(x), out);
+    add(name, new ReshapeOp(HostOps.squeezeDims(shapes.get(x).dims(), axes, unsqueeze, name), true), List.of(x), out);
   }
 
   private void pad(OnnxProto.Node n, String name, String out) {

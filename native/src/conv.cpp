@@ -59,6 +59,14 @@ bool conv_is_pointwise(const int64_t* g) {
 
 extern "C" {
 
+namespace {
+// LAYERFUSE_NO_DIRECT_CONV set: convs take the im2col path (for comparisons). Read once.
+bool no_direct_conv() {
+  static const bool off = getenv("LAYERFUSE_NO_DIRECT_CONV") != nullptr;
+  return off;
+}
+}  // namespace
+
 int lf_f32_conv2d_bias_act(int isa, const int64_t* g, const float* x, const float* weight, const float* bias,
                            const float* pad_values, const float* residual, float* y, float* scratch,
                            int64_t scratch_floats, int act, float alpha, float lo, float hi) {
@@ -72,7 +80,7 @@ int lf_f32_conv2d_bias_act(int isa, const int64_t* g, const float* x, const floa
   const int64_t hw = g[LF_GEOM_IN_H] * g[LF_GEOM_IN_W], ohw = g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W];
   const bool pointwise = lf::conv_is_pointwise(g);
   if (isa == LF_ISA_AVX512 && !pointwise && lf::avx512::direct_conv_applies(g) && scratch != nullptr &&
-      scratch_floats >= lf::avx512::direct_conv_scratch(g, false) && getenv("LAYERFUSE_NO_DIRECT_CONV") == nullptr) {
+      scratch_floats >= lf::avx512::direct_conv_scratch(g, false) && !no_direct_conv()) {
     lf_epilogue after = lf::make_epilogue(nullptr, LF_BIAS_NONE, residual, ohw, act, alpha, lo, hi);
     lf::avx512::direct_conv(g, x, weight, nullptr, bias, pad_values, y, scratch, after);
     return LF_OK;

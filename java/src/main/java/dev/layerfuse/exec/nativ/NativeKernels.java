@@ -104,6 +104,9 @@ public final class NativeKernels extends Kernels {
     if (status != 0) throw new NativeException(what == null ? op : op + " " + what, status);
   }
 
+  /** {@code LAYERFUSE_NO_DIRECT_CONV} set: packed convs take the im2col path (for comparisons); read once. */
+  private static final boolean NO_DIRECT_CONV = System.getenv("LAYERFUSE_NO_DIRECT_CONV") != null;
+
   /** Work below this many flops runs on the calling thread whatever the session's thread count. */
   private static final double PARALLEL_MIN_FLOPS = 1 << 22;
 
@@ -173,7 +176,7 @@ public final class NativeKernels extends Kernels {
     int count = (int) ((outC + chunk - 1) / chunk);
     long scratchPer = scratch.length() / count;
     long need = a[1] * (a[2] + a[9] + a[11]) * (a[3] + a[10] + a[12]) + chunk * ohw;
-    if (isa != Isa.AVX512 || scratchPer < need || System.getenv("LAYERFUSE_NO_DIRECT_CONV") != null) {
+    if (isa != Isa.AVX512 || scratchPer < need || NO_DIRECT_CONV) {
       conv2dUnchecked(g, act, x, w, bias, pad, res, y, scratch);
       return;
     }

@@ -1,6 +1,5 @@
 package dev.layerfuse.bench;
 
-import ai.onnxruntime.OrtException;
 import dev.layerfuse.graph.Graph;
 import dev.layerfuse.nn.Init;
 import dev.layerfuse.nn.Module;
@@ -9,18 +8,14 @@ import dev.layerfuse.nn.models.MobileNetV2;
 import dev.layerfuse.nn.models.ResNet;
 import dev.layerfuse.tensor.Shape;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -38,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Dlayerfuse.blas.threads=1"})
 @State(Scope.Benchmark)
-public class NetworkBenchmark {
+public class NetworkBenchmark extends EngineBenchmark {
   @Param({"resnet18", "resnet18-b8", "mobilenetv2", "alexnet-bn", "mlp-bn", "mlp-bn-b32"})
   public String model;
 
@@ -47,8 +42,6 @@ public class NetworkBenchmark {
 
   @Param({"1", "2"})
   public int threads;
-
-  private Engines e;
 
   static Graph graph(String model) {
     Module m;
@@ -65,23 +58,18 @@ public class NetworkBenchmark {
     return Init.randomize(m, 1).toGraph(in);
   }
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    e = new Engines(graph(model), engine, threads);
+  @Override
+  Graph graph() {
+    return graph(model);
   }
 
-  @TearDown(Level.Trial)
-  public void tearDown() throws OrtException {
-    e.close();
+  @Override
+  Engines.Engine engine() {
+    return engine;
   }
 
-  @Benchmark
-  public Object fused() throws OrtException {
-    return e.run(true);
-  }
-
-  @Benchmark
-  public Object unfused() throws OrtException {
-    return e.run(false);
+  @Override
+  int threads() {
+    return threads;
   }
 }

@@ -1,6 +1,5 @@
 package dev.layerfuse.bench;
 
-import ai.onnxruntime.OrtException;
 import dev.layerfuse.graph.Graph;
 import dev.layerfuse.nn.BatchNorm1d;
 import dev.layerfuse.nn.BatchNorm2d;
@@ -13,18 +12,14 @@ import dev.layerfuse.nn.Sequential;
 import dev.layerfuse.nn.models.ResNet;
 import dev.layerfuse.tensor.Shape;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -40,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Dlayerfuse.blas.threads=1"})
 @State(Scope.Benchmark)
-public class PatternBenchmark {
+public class PatternBenchmark extends EngineBenchmark {
   @Param({"conv3x3-bn-relu", "dw3x3-bn-relu", "pw1x1-bn-relu", "conv-bn-add-relu", "gemm-relu-b1", "gemm-relu-b32",
       "linear-bn", "bn-linear", "linear-linear"})
   public String pattern;
@@ -50,8 +45,6 @@ public class PatternBenchmark {
 
   @Param({"1"})
   public int threads;
-
-  private Engines e;
 
   /** The pattern as a layer-API model and its input shape. */
   static Graph graph(String pattern) {
@@ -95,23 +88,18 @@ public class PatternBenchmark {
     return Init.randomize(m, 1).toGraph(in);
   }
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    e = new Engines(graph(pattern), engine, threads);
+  @Override
+  Graph graph() {
+    return graph(pattern);
   }
 
-  @TearDown(Level.Trial)
-  public void tearDown() throws OrtException {
-    e.close();
+  @Override
+  Engines.Engine engine() {
+    return engine;
   }
 
-  @Benchmark
-  public Object fused() throws OrtException {
-    return e.run(true);
-  }
-
-  @Benchmark
-  public Object unfused() throws OrtException {
-    return e.run(false);
+  @Override
+  int threads() {
+    return threads;
   }
 }

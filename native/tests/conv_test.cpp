@@ -100,6 +100,35 @@ LF_TEST(conv2d_matches_reference) {
   }
 }
 
+// Channel counts in multiples of 16 with a scratch large enough take the direct NCHW16c kernel on
+// AVX-512: output blocks in groups of 4, 2 and 1, rows narrower and wider than a register tile,
+// widths that leave partial 16-pixel transposes, strides 1, 2 (constant) and 3 (run-time).
+LF_TEST(direct_conv_16c_matches_reference) {
+  struct C { int64_t n, cin, h, w, cout, k, s, p, d; bool pad, res; };
+  const C cases[] = {{1, 16, 5, 5, 16, 3, 1, 1, 1, false, false},  {2, 32, 9, 23, 112, 3, 1, 1, 1, true, true},
+                     {1, 16, 12, 37, 48, 3, 2, 1, 1, false, true}, {1, 48, 7, 7, 32, 3, 1, 2, 2, true, false},
+                     {1, 32, 11, 13, 16, 5, 3, 2, 1, true, true},  {1, 16, 3, 2, 64, 1, 2, 0, 1, false, false},
+                     {1, 16, 20, 18, 80, 7, 2, 3, 1, true, true}};
+  for (int isa : isas()) {
+    for (const C& c : cases) {
+      Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.s, c.p, c.d, 1);
+      auto x = rnd(c.n * c.cin * c.h * c.w, 11), w = rnd(c.cout * c.cin * c.k * c.k, 12), b = rnd(c.cout, 13);
+      auto pv = rnd(c.cin, 14);
+      size_t ysz = c.n * c.cout * G.v[16] * G.v[17];
+      auto res = rnd(ysz, 15);
+      const int64_t direct = c.cin * (c.h + 2 * c.p) * (c.w + 2 * c.p) + c.cout * c.cin * c.k * c.k + c.cout * G.v[16] * G.v[17];
+      std::vector<float> y(ysz, 99.0f), scratch(direct);
+      int rc = lf_f32_conv2d_bias_act(isa, G.v, x.data(), w.data(), b.data(), c.pad ? pv.data() : nullptr,
+                                      c.res ? res.data() : nullptr, y.data(), scratch.data(),
+                                      static_cast<int64_t>(scratch.size()), LF_ACT_CLAMP, 0, 0, INFINITY);
+      LF_CHECK(rc == LF_OK, "status " + std::to_string(rc));
+      double r = rel(ref_conv(G, x, w, b.data(), c.pad ? pv.data() : nullptr, c.res ? res.data() : nullptr), y.data());
+      LF_CHECK(r <= 1e-5, std::string(lf_isa_name(isa)) + " 16c case cin=" + std::to_string(c.cin) + " cout=" +
+                              std::to_string(c.cout) + " w=" + std::to_string(c.w) + " rel=" + std::to_string(r));
+    }
+  }
+}
+
 LF_TEST(conv2d_rejects_too_small_scratch) {
   Geom G = geom(1, 3, 8, 8, 4, 3, 1, 1, 1, 1);
   std::vector<float> x(3 * 64), w(4 * 27), y(4 * 64), scratch(10);

@@ -1,13 +1,18 @@
 // Direct 2-D convolution for AVX-512 in a 16-channel blocked layout (NCHW16c), for convs with
-// groups = 1 and input/output channels in multiples of 16. The input is reordered once into a
-// padded NCHW16c copy (pad values on the border, so the kernel has no edge cases), the weights
-// into [out block][in block][kh][kw][16 in][16 out]; a register tile of up to 14 output pixels x
-// 16 output channels accumulates with the kernel taps outside and the input channels inside (no
-// spills, FMA-bound), bias added on the tile. The 16c output is reordered to NCHW and the shared
-// epilogue adds the residual and applies the activation while it is in cache.
+// groups = 1 and input/output channels in multiples of 16. The input is reordered (16 x 16
+// in-register transposes) into a padded NCHW16c copy with the pad values on the border, so the
+// kernel has no edge cases; the weights are [out block][in block][kh][kw][16 in][16 out]. Register
+// tiles of up to 4 output blocks x 7 pixels accumulate with the kernel taps outside and the input
+// channels inside (no spills, FMA-bound), bias added on the tile. Each 16c output block is
+// transposed back to NCHW and the shared epilogue adds the residual and applies the activation
+// while it is in cache.
+// gcc 12 reports _mm512_undefined_ps() inside the shuffle intrinsics as maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <array>
 #include <cstring>
+#include <utility>
 
 #include "../internal.h"
 
@@ -15,114 +20,155 @@ namespace lf {
 namespace avx512 {
 namespace {
 
-constexpr int64_t kMaxTile = 14;
-
 struct Dims {
   int64_t cb, ob, hp, wp, kh, kw, sh, sw, dh, dw, oh, ow;
 };
 
-// SW: the horizontal stride as a constant (1 or 2), so every pixel's input offset is an
-// immediate displacement; 0 reads it from d (other strides).
-template <int T, int SW>
-inline void tile(const Dims& d, const float* xp, const float* wp, const float* bias16, float* out, int64_t ob,
-                 int64_t oy, int64_t ox0) {
-  __m512 acc[T];
-  const __m512 b = bias16 != nullptr ? _mm512_loadu_ps(bias16) : _mm512_setzero_ps();
-  for (int t = 0; t < T; ++t) acc[t] = b;
+// NB output blocks (16 channels each) x T output pixels of one row, NB * T accumulators. The
+// kernel taps are outside and the input channels inside, not unrolled: with the 16-channel loop
+// unrolled gcc hoisted the weight loads and spilled the accumulators. Each broadcast input feeds
+// NB FMAs, each weight vector T. SW: the horizontal stride as a constant (1 or 2), so every
+// pixel's input offset is an immediate displacement; 0 reads it from d (other strides).
+template <int NB, int T, int SW>
+void tile(const Dims& d, const float* xp, const float* wp, const float* bias, float* out, int64_t ob, int64_t oy,
+          int64_t ox0) {
+  __m512 acc[NB][T];
+  for (int b = 0; b < NB; ++b) {
+    const __m512 bv = bias != nullptr ? _mm512_loadu_ps(bias + b * 16) : _mm512_setzero_ps();
+    for (int t = 0; t < T; ++t) acc[b][t] = bv;
+  }
   const int64_t xstep = SW > 0 ? SW * 16 : d.sw * 16;
+  const int64_t wblock = d.cb * d.kh * d.kw * 256, xplane = d.hp * d.wp * 16, wtaps = d.kh * d.kw * 256;
   for (int64_t i = 0; i < d.kh; ++i) {
     const int64_t iy = oy * d.sh + i * d.dh;
     for (int64_t j = 0; j < d.kw; ++j) {
-      const int64_t ix0 = ox0 * d.sw + j * d.dw;
-      for (int64_t cb = 0; cb < d.cb; ++cb) {
-        const float* xr = xp + ((cb * d.hp + iy) * d.wp + ix0) * 16;
-        const float* wv = wp + ((((ob * d.cb + cb) * d.kh + i) * d.kw + j) * 16) * 16;
+      const float* xr = xp + (iy * d.wp + ox0 * d.sw + j * d.dw) * 16;
+      const float* wv = wp + (((ob * d.cb) * d.kh + i) * d.kw + j) * 256;
+      for (int64_t cb = 0; cb < d.cb; ++cb, xr += xplane, wv += wtaps) {
+#pragma GCC unroll 1
         for (int ci = 0; ci < 16; ++ci) {
-          const __m512 w = _mm512_loadu_ps(wv + ci * 16);
-          for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(xr[t * xstep + ci]), w, acc[t]);
-        }
-      }
-    }
-  }
-  float* o = out + ((ob * d.oh + oy) * d.ow + ox0) * 16;
-  for (int t = 0; t < T; ++t) _mm512_storeu_ps(o + t * 16, acc[t]);
-}
-
-// Two output blocks (32 channels) x T pixels: each broadcast input feeds two FMAs, so a pass
-// over 16 input channels loads 2 weight vectors + T inputs for 2T FMAs.
-template <int T, int SW>
-inline void tile2(const Dims& d, const float* xp, const float* wp, const float* bias32, float* out, int64_t ob,
-                  int64_t oy, int64_t ox0) {
-  __m512 a0[T], a1[T];
-  const __m512 b0 = bias32 != nullptr ? _mm512_loadu_ps(bias32) : _mm512_setzero_ps();
-  const __m512 b1 = bias32 != nullptr ? _mm512_loadu_ps(bias32 + 16) : _mm512_setzero_ps();
-  for (int t = 0; t < T; ++t) {
-    a0[t] = b0;
-    a1[t] = b1;
-  }
-  const int64_t xstep = SW > 0 ? SW * 16 : d.sw * 16;
-  const int64_t wblock = d.cb * d.kh * d.kw * 256;
-  for (int64_t i = 0; i < d.kh; ++i) {
-    const int64_t iy = oy * d.sh + i * d.dh;
-    for (int64_t j = 0; j < d.kw; ++j) {
-      const int64_t ix0 = ox0 * d.sw + j * d.dw;
-      for (int64_t cb = 0; cb < d.cb; ++cb) {
-        const float* xr = xp + ((cb * d.hp + iy) * d.wp + ix0) * 16;
-        const float* wv = wp + ((((ob * d.cb + cb) * d.kh + i) * d.kw + j) * 16) * 16;
-        for (int ci = 0; ci < 16; ++ci) {
-          const __m512 w0 = _mm512_loadu_ps(wv + ci * 16), w1 = _mm512_loadu_ps(wv + wblock + ci * 16);
+          __m512 w[NB];
+          for (int b = 0; b < NB; ++b) w[b] = _mm512_loadu_ps(wv + b * wblock + ci * 16);
           for (int t = 0; t < T; ++t) {
             const __m512 xv = _mm512_set1_ps(xr[t * xstep + ci]);
-            a0[t] = _mm512_fmadd_ps(xv, w0, a0[t]);
-            a1[t] = _mm512_fmadd_ps(xv, w1, a1[t]);
+            for (int b = 0; b < NB; ++b) acc[b][t] = _mm512_fmadd_ps(xv, w[b], acc[b][t]);
           }
         }
       }
     }
   }
-  float* o0 = out + ((ob * d.oh + oy) * d.ow + ox0) * 16;
-  float* o1 = o0 + d.oh * d.ow * 16;
-  for (int t = 0; t < T; ++t) {
-    _mm512_storeu_ps(o0 + t * 16, a0[t]);
-    _mm512_storeu_ps(o1 + t * 16, a1[t]);
+  for (int b = 0; b < NB; ++b) {
+    float* o = out + (((ob + b) * d.oh + oy) * d.ow + ox0) * 16;
+    for (int t = 0; t < T; ++t) _mm512_storeu_ps(o + t * 16, acc[b][t]);
   }
 }
 
 using TileFn = void (*)(const Dims&, const float*, const float*, const float*, float*, int64_t, int64_t, int64_t);
 
-template <int SW>
-struct Tiles {
-  static constexpr TileFn kFns[kMaxTile + 1] = {nullptr, &tile<1, SW>, &tile<2, SW>, &tile<3, SW>, &tile<4, SW>,
-                                                &tile<5, SW>, &tile<6, SW>, &tile<7, SW>, &tile<8, SW>, &tile<9, SW>,
-                                                &tile<10, SW>, &tile<11, SW>, &tile<12, SW>, &tile<13, SW>,
-                                                &tile<14, SW>};
-};
+// Tile functions for NB blocks by 1..W pixels (index = pixel count; 0 unused).
+template <int NB, int SW, int... T>
+constexpr std::array<TileFn, sizeof...(T) + 1> make_tiles(std::integer_sequence<int, T...>) {
+  return {nullptr, &tile<NB, T + 1, SW>...};
+}
 
-template <int SW>
-struct Tiles2 {
-  static constexpr TileFn kFns[8] = {nullptr, &tile2<1, SW>, &tile2<2, SW>, &tile2<3, SW>, &tile2<4, SW>,
-                                     &tile2<5, SW>, &tile2<6, SW>, &tile2<7, SW>};
-};
+// The widest tile for NB blocks: 4 x 7 and 2 x 7 (28 and 14 accumulators) measured fastest on
+// 64-512 channels at 7-56 pixel rows; one block alone gets 14 pixels.
+template <int NB>
+constexpr int kWidth = NB == 1 ? 14 : 7;
+
+template <int NB, int SW>
+void block_rows(const Dims& d, const float* xp, const float* wp, const float* bias, float* out, int64_t ob) {
+  static constexpr auto kTiles = make_tiles<NB, SW>(std::make_integer_sequence<int, kWidth<NB>>{});
+  const float* b = bias != nullptr ? bias + ob * 16 : nullptr;
+  for (int64_t oy = 0; oy < d.oh; ++oy) {
+    int64_t ox = 0;
+    for (; ox + kWidth<NB> <= d.ow; ox += kWidth<NB>) tile<NB, kWidth<NB>, SW>(d, xp, wp, b, out, ob, oy, ox);
+    if (ox < d.ow) kTiles[d.ow - ox](d, xp, wp, b, out, ob, oy, ox);
+  }
+}
 
 template <int SW>
 void rows(const Dims& d, const float* xp, const float* wp, const float* bias, float* out) {
-  int64_t first = 0;
-  // Pairs of output blocks with 7-pixel tiles (28 accumulators), then any odd block alone.
-  for (; first + 2 <= d.ob; first += 2) {
-    const float* b32 = bias != nullptr ? bias + first * 16 : nullptr;
-    for (int64_t oy = 0; oy < d.oh; ++oy) {
-      int64_t ox = 0;
-      for (; ox + 7 <= d.ow; ox += 7) tile2<7, SW>(d, xp, wp, b32, out, first, oy, ox);
-      if (ox < d.ow) Tiles2<SW>::kFns[d.ow - ox](d, xp, wp, b32, out, first, oy, ox);
+  int64_t ob = 0;
+  for (; ob + 4 <= d.ob; ob += 4) block_rows<4, SW>(d, xp, wp, bias, out, ob);
+  for (; ob + 2 <= d.ob; ob += 2) block_rows<2, SW>(d, xp, wp, bias, out, ob);
+  for (; ob < d.ob; ++ob) block_rows<1, SW>(d, xp, wp, bias, out, ob);
+}
+
+// In-register transpose of a 16 x 16 block: r[i] holds row i on entry and column i on return.
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
+    const __m512d c = _mm512_castps_pd(t[i + 2]), e = _mm512_castps_pd(t[i + 3]);
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, e));
+    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, e));
+  }
+  for (int q = 0; q < 4; q += 2) {
+    for (int k = 0; k < 4; ++k) {
+      t[4 * q + k] = _mm512_shuffle_f32x4(r[4 * q + k], r[4 * q + 4 + k], 0x88);
+      t[4 * q + 4 + k] = _mm512_shuffle_f32x4(r[4 * q + k], r[4 * q + 4 + k], 0xdd);
     }
   }
-  for (int64_t ob = first; ob < d.ob; ++ob) {
-    const float* b16 = bias != nullptr ? bias + ob * 16 : nullptr;
-    for (int64_t oy = 0; oy < d.oh; ++oy) {
-      int64_t ox = 0;
-      for (; ox + kMaxTile <= d.ow; ox += kMaxTile) tile<kMaxTile, SW>(d, xp, wp, b16, out, ob, oy, ox);
-      if (ox < d.ow) Tiles<SW>::kFns[d.ow - ox](d, xp, wp, b16, out, ob, oy, ox);
+  for (int k = 0; k < 4; ++k) {
+    r[k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0x88);
+    r[8 + k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0xdd);
+    r[4 + k] = _mm512_shuffle_f32x4(t[4 + k], t[12 + k], 0x88);
+    r[12 + k] = _mm512_shuffle_f32x4(t[4 + k], t[12 + k], 0xdd);
+  }
+}
+
+inline __mmask16 tail_mask(int64_t n) { return n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1); }
+
+// One image's 16-channel block c0..c0+15 of x (NCHW, h x w) into the padded [hp][wp][16] plane at
+// dst; the border holds each channel's pad value.
+void reorder_in(const float* x, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t hp, int64_t wp,
+                const float* pad16, float* dst) {
+  const __m512 pv = pad16 != nullptr ? _mm512_loadu_ps(pad16) : _mm512_setzero_ps();
+  const int64_t hw = h * w;
+  for (int64_t yy = 0; yy < hp; ++yy) {
+    float* row = dst + yy * wp * 16;
+    const int64_t sy = yy - pt;
+    if (sy < 0 || sy >= h) {
+      for (int64_t xx = 0; xx < wp; ++xx) _mm512_storeu_ps(row + xx * 16, pv);
+      continue;
     }
+    for (int64_t xx = 0; xx < pl; ++xx) _mm512_storeu_ps(row + xx * 16, pv);
+    for (int64_t xx = pl + w; xx < wp; ++xx) _mm512_storeu_ps(row + xx * 16, pv);
+    const float* src = x + sy * w;
+    float* out = row + pl * 16;
+    for (int64_t x0 = 0; x0 < w; x0 += 16) {
+      const int64_t n = w - x0 < 16 ? w - x0 : 16;
+      const __mmask16 m = tail_mask(n);
+      __m512 r[16];
+      for (int c = 0; c < 16; ++c) r[c] = _mm512_maskz_loadu_ps(m, src + c * hw + x0);
+      transpose16(r);
+      // A full block stores from registers (a variable count made gcc copy r through the stack).
+      if (n == 16) {
+        for (int p = 0; p < 16; ++p) _mm512_storeu_ps(out + (x0 + p) * 16, r[p]);
+      } else {
+        for (int p = 0; p < 16; ++p)
+          if (p < n) _mm512_storeu_ps(out + (x0 + p) * 16, r[p]);
+      }
+    }
+  }
+}
+
+// One [ohw][16] output block back to 16 NCHW channel rows of length ohw at y.
+void reorder_out(const float* src, int64_t ohw, float* y) {
+  for (int64_t p0 = 0; p0 < ohw; p0 += 16) {
+    const int64_t n = ohw - p0 < 16 ? ohw - p0 : 16;
+    const __mmask16 m = tail_mask(n);
+    __m512 r[16];
+    for (int p = 0; p < 16; ++p) r[p] = p < n ? _mm512_loadu_ps(src + (p0 + p) * 16) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int c = 0; c < 16; ++c) _mm512_mask_storeu_ps(y + c * ohw + p0, m, r[c]);
   }
 }
 
@@ -174,35 +220,21 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
   for (int64_t n = 0; n < g[LF_GEOM_N]; ++n) {
     const float* xn = x + n * cin * hw;
     // Input: padded [cb][hp][wp][16]; the border holds the pad value of each channel (0 by default).
-    for (int64_t c = 0; c < cin; ++c) {
-      const float pv = pad_values != nullptr ? pad_values[c] : 0.0f;
-      float* base = xp + (c / 16) * d.hp * d.wp * 16 + c % 16;
-      for (int64_t yy = 0; yy < d.hp; ++yy) {
-        const int64_t sy = yy - pt;
-        float* row = base + yy * d.wp * 16;
-        if (sy < 0 || sy >= h) {
-          for (int64_t xx = 0; xx < d.wp; ++xx) row[xx * 16] = pv;
-          continue;
-        }
-        const float* src = xn + c * hw + sy * w;
-        for (int64_t xx = 0; xx < pl; ++xx) row[xx * 16] = pv;
-        for (int64_t xx = 0; xx < w; ++xx) row[(xx + pl) * 16] = src[xx];
-        for (int64_t xx = pl + w; xx < d.wp; ++xx) row[xx * 16] = pv;
-      }
-    }
+    for (int64_t cb = 0; cb < d.cb; ++cb)
+      reorder_in(xn + cb * 16 * hw, h, w, pt, pl, d.hp, d.wp, pad_values != nullptr ? pad_values + cb * 16 : nullptr,
+                 xp + cb * d.hp * d.wp * 16);
     if (d.sw == 1) rows<1>(d, xp, wp, bias, out);
     else if (d.sw == 2) rows<2>(d, xp, wp, bias, out);
     else rows<0>(d, xp, wp, bias, out);
-    // Back to NCHW, then residual and activation on the image while it is in cache.
+    // Back to NCHW one 16-channel block at a time; residual and activation on it while it is in cache.
     float* yn = y + n * cout * ohw;
-    for (int64_t oc = 0; oc < cout; ++oc) {
-      const float* src = out + (oc / 16) * ohw * 16 + oc % 16;
-      float* dst = yn + oc * ohw;
-      for (int64_t p = 0; p < ohw; ++p) dst[p] = src[p * 16];
+    for (int64_t ob = 0; ob < d.ob; ++ob) {
+      float* yb = yn + ob * 16 * ohw;
+      reorder_out(out + ob * ohw * 16, ohw, yb);
+      lf_epilogue e = after;
+      if (e.residual != nullptr) e.residual += (n * cout + ob * 16) * ohw;
+      kKernels.epilogue(yb, 16, ohw, ohw, e);
     }
-    lf_epilogue e = after;
-    if (e.residual != nullptr) e.residual += n * cout * ohw;
-    kKernels.epilogue(yn, cout, ohw, ohw, e);
   }
 }
 

@@ -42,6 +42,9 @@ int64_t direct_conv_scratch(const int64_t* g, bool packed);
 // `packed` (or null: packed into the scratch) is the weight in [cout/16][cin/16][kh][kw][16 in][16 out].
 void direct_conv(const int64_t* g, const float* x, const float* weight, const float* packed, const float* bias,
                  const float* pad_values, float* y, float* scratch, const lf_epilogue& after);
+// Depthwise conv on NCHW with masked loads (src/isa/depthwise_avx512.cpp); the DwConvFn contract.
+void dwconv_direct(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
+                   const float* residual, float* y, const lf_epilogue& e);
 }  // namespace avx512
 
 // The table for isa, or nullptr when the value is unknown or the CPU cannot run it.

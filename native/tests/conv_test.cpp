@@ -79,7 +79,10 @@ LF_TEST(conv2d_matches_reference) {
   const C cases[] = {{1, 3, 7, 7, 4, 3, 1, 0, 1, 1, false, false, false}, {2, 3, 9, 8, 5, 3, 2, 1, 1, 1, true, true, false},
                      {1, 4, 10, 9, 6, 3, 1, 2, 2, 2, false, true, false}, {1, 8, 5, 6, 4, 1, 1, 0, 1, 1, false, true, false},
                      {2, 6, 7, 7, 6, 3, 2, 1, 1, 6, true, false, true}, {1, 8, 9, 9, 8, 3, 1, 1, 1, 8, true, true, true},
-                     {1, 5, 11, 7, 5, 5, 3, 2, 2, 5, false, false, true}, {1, 3, 40, 40, 8, 3, 1, 1, 1, 1, false, false, false}};
+                     {1, 5, 11, 7, 5, 5, 3, 2, 2, 5, false, false, true}, {1, 3, 40, 40, 8, 3, 1, 1, 1, 1, false, false, false},
+                     // depthwise rows wider than one 16-lane vector, with partial last vectors
+                     {2, 4, 19, 40, 4, 3, 1, 1, 1, 4, true, true, true}, {1, 16, 21, 37, 16, 3, 2, 1, 1, 16, true, true, true},
+                     {1, 3, 9, 35, 3, 5, 3, 2, 2, 3, true, false, true}, {1, 2, 6, 33, 2, 3, 2, 0, 1, 2, false, true, true}};
   for (int isa : isas()) {
     for (const C& c : cases) {
       Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.s, c.p, c.d, c.g);

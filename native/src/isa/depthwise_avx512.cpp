@@ -1,0 +1,190 @@
+// Depthwise 2-D convolution for AVX-512, directly on NCHW: 16 output pixels of a row per vector,
+// every tap a (masked) load of the input row, so the image edges need neither a padded copy nor
+// scalar edge loops: masked-off lanes take the channel's pad value and never touch memory. Stride 1
+// loads 16 neighbours, stride 2 loads 32 and keeps the even ones (one permute), other strides
+// gather. The 3x3 instances keep the nine weights in registers. Residual and activation are
+// applied by the shared epilogue on each finished row while it is in L1.
+// gcc 12 reports _mm512_undefined_ps() inside the permute intrinsics as maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <cmath>
+
+#include "../internal.h"
+
+namespace lf {
+namespace avx512 {
+namespace {
+
+struct DwDims {
+  int64_t h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow;
+};
+
+// Lane indices of the even elements of two concatenated vectors (a function, not a namespace-scope
+// constant: its initialiser would run AVX-512 code when the library loads, on any CPU).
+inline __m512i even_lanes() { return _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0); }
+
+inline __mmask16 lanes(int64_t lo, int64_t hi) {  // lanes lo..hi-1 (clamped to 0..16)
+  lo = lo < 0 ? 0 : lo;
+  hi = hi > 16 ? 16 : hi;
+  if (hi <= lo) return 0;
+  return static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+// Which lanes of the 16 inputs x[ix0 + sw * t] (t = 0..15) of a row lie inside it, and for
+// stride 2 the two 16-float halves of x[ix0 .. ix0 + 31]; the same for every row of a tap column.
+template <int SW>
+struct TapMask {
+  __mmask16 m0 = 0, m1 = 0;
+  __m512i ix;
+  TapMask(int64_t w, int64_t ix0, int64_t sw) {
+    if (SW == 1) {
+      m0 = lanes(-ix0, w - ix0);
+    } else if (SW == 2) {
+      m0 = lanes(-ix0, w - ix0);
+      m1 = lanes(-ix0 - 16, w - ix0 - 16);
+    } else {
+      const __m512i t = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+      ix = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(ix0)),
+                            _mm512_mullo_epi32(t, _mm512_set1_epi32(static_cast<int>(sw))));
+      m0 = _mm512_cmpge_epi32_mask(ix, _mm512_setzero_si512()) &
+           _mm512_cmplt_epi32_mask(ix, _mm512_set1_epi32(static_cast<int>(w)));
+    }
+  }
+  // The 16 inputs from row (masked-off lanes hold pad and never touch memory).
+  __m512 load(const float* row, int64_t ix0, __m512 pad) const {
+    if (SW == 1) return _mm512_mask_loadu_ps(pad, m0, row + ix0);
+    if (SW == 2)
+      return _mm512_permutex2var_ps(_mm512_mask_loadu_ps(pad, m0, row + ix0), even_lanes(),
+                                    _mm512_mask_loadu_ps(pad, m1, row + ix0 + 16));
+    return _mm512_mask_i32gather_ps(pad, m0, ix, row, 4);
+  }
+};
+
+// Activation applied on the register tile when there is no residual and it is a clamp (ReLU,
+// ReLU6, Clip) or nothing; anything else goes through the shared epilogue per row.
+struct TileAct {
+  bool inline_act;
+  __m512 lo, hi;
+  explicit TileAct(const lf_epilogue& e, bool residual)
+      : inline_act(!residual && (e.act == LF_ACT_NONE || e.act == LF_ACT_CLAMP)),
+        lo(_mm512_set1_ps(e.act == LF_ACT_CLAMP ? e.lo : -INFINITY)),
+        hi(_mm512_set1_ps(e.act == LF_ACT_CLAMP ? e.hi : INFINITY)) {}
+  __m512 operator()(__m512 v) const { return inline_act ? _mm512_min_ps(_mm512_max_ps(v, lo), hi) : v; }
+};
+
+// One 16-pixel chunk of an output row whose taps may leave the row: masked loads, each tap
+// column's mask computed once for its rows.
+template <int SW>
+inline __m512 edge_chunk(const DwDims& d, const float* x, const float* wk, __m512 acc, __m512 pad, int64_t oy,
+                         int64_t ox) {
+  for (int64_t j = 0; j < d.kw; ++j) {
+    const int64_t ix0 = ox * d.sw - d.pl + j * d.dw;
+    const TapMask<SW> mask(d.w, ix0, d.sw);
+    for (int64_t i = 0; i < d.kh; ++i) {
+      const int64_t iy = oy * d.sh - d.pt + i * d.dh;
+      const __m512 v = iy >= 0 && iy < d.h ? mask.load(x + iy * d.w, ix0, pad) : pad;
+      acc = _mm512_fmadd_ps(_mm512_set1_ps(wk[i * d.kw + j]), v, acc);
+    }
+  }
+  return acc;
+}
+
+// U consecutive interior chunks of a 3x3 row from ox (all taps inside the row; rows[i] null for
+// an input row above or below the image).
+template <int SW, int U>
+inline void interior(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, const TileAct& act,
+                     int64_t dw, int64_t ox, float* yr, int64_t ow) {
+  __m512 acc[U];
+  for (int u = 0; u < U; ++u) acc[u] = b;
+  for (int i = 0; i < 3; ++i) {
+    if (rows[i] == nullptr) {
+      for (int j = 0; j < 3; ++j)
+        for (int u = 0; u < U; ++u) acc[u] = _mm512_fmadd_ps(wr[i * 3 + j], pad, acc[u]);
+      continue;
+    }
+    for (int j = 0; j < 3; ++j) {
+      for (int u = 0; u < U; ++u) {
+        const float* p = rows[i] + (ox + 16 * u) * SW + j * dw;
+        const __m512 v = SW == 1 ? _mm512_loadu_ps(p)
+                                 : _mm512_permutex2var_ps(_mm512_loadu_ps(p), even_lanes(), _mm512_loadu_ps(p + 16));
+        acc[u] = _mm512_fmadd_ps(wr[i * 3 + j], v, acc[u]);
+      }
+    }
+  }
+  for (int u = 0; u < U; ++u) _mm512_mask_storeu_ps(yr + ox + 16 * u, lanes(0, ow - ox - 16 * u), act(acc[u]));
+}
+
+// One channel plane. A row's chunks whose taps all lie inside the row (the interior) load
+// without masks; for 3x3 kernels the weights stay in registers and rows above or below the
+// image add weight x pad.
+template <int SW, bool K3>
+void plane(const DwDims& d, const float* x, const float* wk, float bias, float padv, float* y, const float* residual,
+           const lf_epilogue& act) {
+  const __m512 pad = _mm512_set1_ps(padv), b = _mm512_set1_ps(bias);
+  const TileAct tile_act(act, residual != nullptr);
+  __m512 wr[9];
+  if (K3)
+    for (int t = 0; t < 9; ++t) wr[t] = _mm512_set1_ps(wk[t]);
+  const int64_t sw = SW > 0 ? SW : d.sw;
+  const int64_t span = (SW == 2 ? 32 : 15 * sw + 1) + (d.kw - 1) * d.dw;  // inputs one chunk reads per row
+  const int64_t x0 = (d.pl + sw - 1) / sw, x1 = d.w + d.pl < span ? 0 : (d.w + d.pl - span) / sw + 1;
+  lf_epilogue e = act;
+  for (int64_t oy = 0; oy < d.oh; ++oy) {
+    float* yr = y + oy * d.ow;
+    const float* rows[3] = {nullptr, nullptr, nullptr};
+    if (K3)
+      for (int i = 0; i < 3; ++i) {
+        const int64_t iy = oy * d.sh - d.pt + i * d.dh;
+        if (iy >= 0 && iy < d.h) rows[i] = x + iy * d.w - d.pl;
+      }
+    // Chunks start at multiples of 16: edges, the interior in groups of U independent chunks
+    // (one accumulator chain per chunk would be bound by the FMA latency), edges.
+    int64_t ox = 0;
+    const int64_t ia = K3 && SW > 0 ? (x0 + 15) / 16 * 16 : d.ow, ib = K3 && SW > 0 ? x1 : 0;
+    for (; ox < d.ow && ox < ia; ox += 16)
+      _mm512_mask_storeu_ps(yr + ox, lanes(0, d.ow - ox), tile_act(edge_chunk<SW>(d, x, wk, b, pad, oy, ox)));
+    constexpr int U = 4;
+    for (; ox + 16 * (U - 1) < ib; ox += 16 * U) interior<SW, U>(rows, wr, pad, b, tile_act, d.dw, ox, yr, d.ow);
+    for (; ox < ib; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, d.dw, ox, yr, d.ow);
+    for (; ox < d.ow; ox += 16)
+      _mm512_mask_storeu_ps(yr + ox, lanes(0, d.ow - ox), tile_act(edge_chunk<SW>(d, x, wk, b, pad, oy, ox)));
+    if (!tile_act.inline_act) {
+      e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
+      kKernels.epilogue(yr, 1, d.ow, d.ow, e);
+    }
+  }
+}
+
+template <int SW, bool K3>
+void channels(const int64_t* g, const DwDims& d, const float* x, const float* weight, const float* bias,
+              const float* pad_values, const float* residual, float* y, const lf_epilogue& e) {
+  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow, kk = d.kh * d.kw;
+  for (int64_t b = 0; b < g[LF_GEOM_N]; ++b)
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const int64_t plane_index = b * c + ch;
+      plane<SW, K3>(d, x + plane_index * hw, weight + ch * kk, bias != nullptr ? bias[ch] : 0.0f,
+                      pad_values != nullptr ? pad_values[ch] : 0.0f, y + plane_index * ohw,
+                      residual != nullptr ? residual + plane_index * ohw : nullptr, e);
+    }
+}
+
+}  // namespace
+
+void dwconv_direct(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
+                   const float* residual, float* y, const lf_epilogue& e) {
+  DwDims d{g[LF_GEOM_IN_H], g[LF_GEOM_IN_W], g[LF_GEOM_KH], g[LF_GEOM_KW], g[LF_GEOM_SH],   g[LF_GEOM_SW],
+           g[LF_GEOM_PAD_T], g[LF_GEOM_PAD_L], g[LF_GEOM_DH], g[LF_GEOM_DW], g[LF_GEOM_OUT_H], g[LF_GEOM_OUT_W]};
+  lf_epilogue act = e;  // bias is added in the kernel; the epilogue adds the residual per row
+  act.bias = nullptr;
+  act.bias_mode = LF_BIAS_NONE;
+  const bool k3 = d.kh == 3 && d.kw == 3;
+  if (k3 && d.sw == 1) channels<1, true>(g, d, x, weight, bias, pad_values, residual, y, act);
+  else if (k3 && d.sw == 2) channels<2, true>(g, d, x, weight, bias, pad_values, residual, y, act);
+  else if (d.sw == 1) channels<1, false>(g, d, x, weight, bias, pad_values, residual, y, act);
+  else if (d.sw == 2) channels<2, false>(g, d, x, weight, bias, pad_values, residual, y, act);
+  else channels<0, false>(g, d, x, weight, bias, pad_values, residual, y, act);
+}
+
+}  // namespace avx512
+}  // namespace lf

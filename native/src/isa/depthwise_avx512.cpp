@@ -2,8 +2,10 @@
 // every tap a (masked) load of the input row, so the image edges need neither a padded copy nor
 // scalar edge loops: masked-off lanes take the channel's pad value and never touch memory. Stride 1
 // loads 16 neighbours, stride 2 loads 32 and keeps the even ones (one permute), other strides
-// gather. The 3x3 instances keep the nine weights in registers. Residual and activation are
-// applied by the shared epilogue on each finished row while it is in L1.
+// gather. The 3x3 instances keep the nine weights in registers and run the interior of a row four
+// chunks at a time; single chunks and edges split their sum into partial chains (one FMA chain of
+// nine taps is bound by the FMA latency). A clamp is applied on the register tile; residual and
+// other activations by the shared epilogue on each finished row while it is in L1.
 // gcc 12 reports _mm512_undefined_ps() inside the permute intrinsics as maybe-uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -78,16 +80,17 @@ struct TileAct {
 template <int SW>
 inline __m512 edge_chunk(const DwDims& d, const float* x, const float* wk, __m512 acc, __m512 pad, int64_t oy,
                          int64_t ox) {
+  __m512 part[2] = {acc, _mm512_setzero_ps()};  // two chains: alternate taps
   for (int64_t j = 0; j < d.kw; ++j) {
     const int64_t ix0 = ox * d.sw - d.pl + j * d.dw;
     const TapMask<SW> mask(d.w, ix0, d.sw);
     for (int64_t i = 0; i < d.kh; ++i) {
       const int64_t iy = oy * d.sh - d.pt + i * d.dh;
       const __m512 v = iy >= 0 && iy < d.h ? mask.load(x + iy * d.w, ix0, pad) : pad;
-      acc = _mm512_fmadd_ps(_mm512_set1_ps(wk[i * d.kw + j]), v, acc);
+      part[i & 1] = _mm512_fmadd_ps(_mm512_set1_ps(wk[i * d.kw + j]), v, part[i & 1]);
     }
   }
-  return acc;
+  return _mm512_add_ps(part[0], part[1]);
 }
 
 // U consecutive interior chunks of a 3x3 row from ox (all taps inside the row; rows[i] null for
@@ -95,12 +98,15 @@ inline __m512 edge_chunk(const DwDims& d, const float* x, const float* wk, __m51
 template <int SW, int U>
 inline void interior(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, const TileAct& act,
                      int64_t dw, int64_t ox, float* yr, int64_t ow) {
-  __m512 acc[U];
-  for (int u = 0; u < U; ++u) acc[u] = b;
+  // A single chunk keeps one partial sum per kernel row (three chains instead of one).
+  constexpr int R = U == 1 ? 3 : 1;
+  __m512 acc[U][R];
+  for (int u = 0; u < U; ++u)
+    for (int r = 0; r < R; ++r) acc[u][r] = r == 0 ? b : _mm512_setzero_ps();
   for (int i = 0; i < 3; ++i) {
     if (rows[i] == nullptr) {
       for (int j = 0; j < 3; ++j)
-        for (int u = 0; u < U; ++u) acc[u] = _mm512_fmadd_ps(wr[i * 3 + j], pad, acc[u]);
+        for (int u = 0; u < U; ++u) acc[u][i % R] = _mm512_fmadd_ps(wr[i * 3 + j], pad, acc[u][i % R]);
       continue;
     }
     for (int j = 0; j < 3; ++j) {
@@ -108,11 +114,15 @@ inline void interior(const float* const rows[3], const __m512 wr[9], __m512 pad,
         const float* p = rows[i] + (ox + 16 * u) * SW + j * dw;
         const __m512 v = SW == 1 ? _mm512_loadu_ps(p)
                                  : _mm512_permutex2var_ps(_mm512_loadu_ps(p), even_lanes(), _mm512_loadu_ps(p + 16));
-        acc[u] = _mm512_fmadd_ps(wr[i * 3 + j], v, acc[u]);
+        acc[u][i % R] = _mm512_fmadd_ps(wr[i * 3 + j], v, acc[u][i % R]);
       }
     }
   }
-  for (int u = 0; u < U; ++u) _mm512_mask_storeu_ps(yr + ox + 16 * u, lanes(0, ow - ox - 16 * u), act(acc[u]));
+  for (int u = 0; u < U; ++u) {
+    __m512 sum = acc[u][0];
+    for (int r = 1; r < R; ++r) sum = _mm512_add_ps(sum, acc[u][r]);
+    _mm512_mask_storeu_ps(yr + ox + 16 * u, lanes(0, ow - ox - 16 * u), act(sum));
+  }
 }
 
 // One channel plane. A row's chunks whose taps all lie inside the row (the interior) load
@@ -146,6 +156,10 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
       _mm512_mask_storeu_ps(yr + ox, lanes(0, d.ow - ox), tile_act(edge_chunk<SW>(d, x, wk, b, pad, oy, ox)));
     constexpr int U = 4;
     for (; ox + 16 * (U - 1) < ib; ox += 16 * U) interior<SW, U>(rows, wr, pad, b, tile_act, d.dw, ox, yr, d.ow);
+    if (ox + 16 < ib) {
+      interior<SW, 2>(rows, wr, pad, b, tile_act, d.dw, ox, yr, d.ow);
+      ox += 32;
+    }
     for (; ox < ib; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, d.dw, ox, yr, d.ow);
     for (; ox < d.ow; ox += 16)
       _mm512_mask_storeu_ps(yr + ox, lanes(0, d.ow - ox), tile_act(edge_chunk<SW>(d, x, wk, b, pad, oy, ox)));

@@ -25,7 +25,8 @@ public final class Engines implements AutoCloseable {
   private final Engine engine;
   private Session fused, unfused;
   private OrtSession ortFused, ortUnfused;
-  private OnnxTensor ortInput;
+  private OrtEnvironment env;
+  private long[] inputDims;
   private final Map<String, Shape> shapes;
   private final Map<String, float[]> inputs, outputs;
   private final String inputName;
@@ -53,11 +54,11 @@ public final class Engines implements AutoCloseable {
           unfused = Session.create(g, Backend.JAVA, false, threads);
           break;
         default: {
-          OrtEnvironment env = OrtEnvironment.getEnvironment();
+          env = OrtEnvironment.getEnvironment();
+          inputDims = in.dims();
           byte[] model = OnnxExporter.toBytes(g);
           ortFused = env.createSession(model, options(OrtSession.SessionOptions.OptLevel.ALL_OPT, threads));
           ortUnfused = env.createSession(model, options(OrtSession.SessionOptions.OptLevel.NO_OPT, threads));
-          ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), in.dims());
         }
       }
     } catch (OrtException e) {
@@ -76,7 +77,11 @@ public final class Engines implements AutoCloseable {
 
   Object run(boolean fusedVariant) throws OrtException {
     if (engine == Engine.ORT) {
-      try (OrtSession.Result r = (fusedVariant ? ortFused : ortUnfused).run(Map.of(inputName, ortInput))) {
+      // Like a request: the input array is copied into a new tensor each call (layerfuse copies it
+      // into its arena), and the output is copied out of the result (layerfuse copies it into the
+      // caller's array).
+      try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(inputs.get(inputName)), inputDims);
+           OrtSession.Result r = (fusedVariant ? ortFused : ortUnfused).run(Map.of(inputName, in))) {
         FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
         return fb.get(0);
       }
@@ -91,6 +96,5 @@ public final class Engines implements AutoCloseable {
     if (unfused != null) unfused.close();
     if (ortFused != null) ortFused.close();
     if (ortUnfused != null) ortUnfused.close();
-    if (ortInput != null) ortInput.close();
   }
 }

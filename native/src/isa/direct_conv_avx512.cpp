@@ -29,11 +29,21 @@ struct Dims {
 // unrolled gcc hoisted the weight loads and spilled the accumulators. Each broadcast input feeds
 // NB FMAs, each weight vector T. SW: the horizontal stride as a constant (1 or 2), so every
 // pixel's input offset is an immediate displacement; 0 reads it from d (other strides).
+//
+// The tile sums input blocks cb0..cb1-1 only: it starts from the bias when cb0 is 0 and from the
+// partial sums in out otherwise, so the weights of one block range stay in L1 across a whole
+// output plane (streaming all of a late layer's weights per 7-pixel tile made it L2-bound).
 template <int NB, int T, int SW>
 void tile(const Dims& d, const float* xp, const float* wp, const float* bias, float* out, int64_t ob, int64_t oy,
-          int64_t ox0) {
+          int64_t ox0, int64_t cb0, int64_t cb1) {
   __m512 acc[NB][T];
+  float* o = out + ((ob * d.oh + oy) * d.ow + ox0) * 16;
+  const int64_t oplane = d.oh * d.ow * 16;
   for (int b = 0; b < NB; ++b) {
+    if (cb0 > 0) {
+      for (int t = 0; t < T; ++t) acc[b][t] = _mm512_loadu_ps(o + b * oplane + t * 16);
+      continue;
+    }
     const __m512 bv = bias != nullptr ? _mm512_loadu_ps(bias + b * 16) : _mm512_setzero_ps();
     for (int t = 0; t < T; ++t) acc[b][t] = bv;
   }
@@ -42,9 +52,9 @@ void tile(const Dims& d, const float* xp, const float* wp, const float* bias, fl
   for (int64_t i = 0; i < d.kh; ++i) {
     const int64_t iy = oy * d.sh + i * d.dh;
     for (int64_t j = 0; j < d.kw; ++j) {
-      const float* xr = xp + (iy * d.wp + ox0 * d.sw + j * d.dw) * 16;
-      const float* wv = wp + (((ob * d.cb) * d.kh + i) * d.kw + j) * 256;
-      for (int64_t cb = 0; cb < d.cb; ++cb, xr += xplane, wv += wtaps) {
+      const float* xr = xp + cb0 * xplane + (iy * d.wp + ox0 * d.sw + j * d.dw) * 16;
+      const float* wv = wp + (((ob * d.cb + cb0) * d.kh + i) * d.kw + j) * 256;
+      for (int64_t cb = cb0; cb < cb1; ++cb, xr += xplane, wv += wtaps) {
 #pragma GCC unroll 1
         for (int ci = 0; ci < 16; ++ci) {
           __m512 w[NB];
@@ -57,13 +67,12 @@ void tile(const Dims& d, const float* xp, const float* wp, const float* bias, fl
       }
     }
   }
-  for (int b = 0; b < NB; ++b) {
-    float* o = out + (((ob + b) * d.oh + oy) * d.ow + ox0) * 16;
-    for (int t = 0; t < T; ++t) _mm512_storeu_ps(o + t * 16, acc[b][t]);
-  }
+  for (int b = 0; b < NB; ++b)
+    for (int t = 0; t < T; ++t) _mm512_storeu_ps(o + b * oplane + t * 16, acc[b][t]);
 }
 
-using TileFn = void (*)(const Dims&, const float*, const float*, const float*, float*, int64_t, int64_t, int64_t);
+using TileFn = void (*)(const Dims&, const float*, const float*, const float*, float*, int64_t, int64_t, int64_t,
+                        int64_t, int64_t);
 
 // Tile functions for NB blocks by 1..W pixels (index = pixel count; 0 unused).
 template <int NB, int SW, int... T>
@@ -80,10 +89,16 @@ template <int NB, int SW>
 void block_rows(const Dims& d, const float* xp, const float* wp, const float* bias, float* out, int64_t ob) {
   static constexpr auto kTiles = make_tiles<NB, SW>(std::make_integer_sequence<int, kWidth<NB>>{});
   const float* b = bias != nullptr ? bias + ob * 16 : nullptr;
-  for (int64_t oy = 0; oy < d.oh; ++oy) {
-    int64_t ox = 0;
-    for (; ox + kWidth<NB> <= d.ow; ox += kWidth<NB>) tile<NB, kWidth<NB>, SW>(d, xp, wp, b, out, ob, oy, ox);
-    if (ox < d.ow) kTiles[d.ow - ox](d, xp, wp, b, out, ob, oy, ox);
+  // Input blocks per pass: the pass's weights (NB x step x kh x kw x 16 x 16 floats) within 32 KB.
+  const int64_t per_block = NB * d.kh * d.kw * 256, fit = 8192 / per_block;
+  const int64_t step = fit < 1 ? 1 : fit;
+  for (int64_t cb0 = 0; cb0 < d.cb; cb0 += step) {
+    const int64_t cb1 = cb0 + step < d.cb ? cb0 + step : d.cb;
+    for (int64_t oy = 0; oy < d.oh; ++oy) {
+      int64_t ox = 0;
+      for (; ox + kWidth<NB> <= d.ow; ox += kWidth<NB>) tile<NB, kWidth<NB>, SW>(d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
+      if (ox < d.ow) kTiles[d.ow - ox](d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
+    }
   }
 }
 

@@ -45,6 +45,8 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
 // Depthwise conv on NCHW with masked loads (src/isa/depthwise_avx512.cpp); the DwConvFn contract.
 void dwconv_direct(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
                    const float* residual, float* y, const lf_epilogue& e);
+// Max pooling on NCHW with masked loads (the same file); NaN in a window gives NaN.
+void maxpool_direct(const int64_t* g, const float* x, float* y);
 }  // namespace avx512
 
 // The table for isa, or nullptr when the value is unknown or the CPU cannot run it.

@@ -9,6 +9,10 @@ extern "C" {
 int lf_f32_pool2d(int isa, const int64_t* g, int is_max, int count_include_pad, const float* x, float* y) {
   if (lf::kernels_for(isa) == nullptr) return LF_ERR_UNSUPPORTED_ISA;
   if (!lf::valid_geometry(g) || x == nullptr || y == nullptr) return LF_ERR_INVALID_ARGUMENT;
+  if (is_max && isa == LF_ISA_AVX512) {
+    lf::avx512::maxpool_direct(g, x, y);
+    return LF_OK;
+  }
   const int64_t planes = g[LF_GEOM_N] * g[LF_GEOM_IN_C], h = g[LF_GEOM_IN_H], w = g[LF_GEOM_IN_W];
   const int64_t kh = g[LF_GEOM_KH], kw = g[LF_GEOM_KW], sh = g[LF_GEOM_SH], sw = g[LF_GEOM_SW];
   const int64_t pt = g[LF_GEOM_PAD_T], pl = g[LF_GEOM_PAD_L], pb = g[LF_GEOM_PAD_B], pr = g[LF_GEOM_PAD_R];

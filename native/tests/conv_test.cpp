@@ -1,4 +1,5 @@
 // Convolution, pooling and elementwise kernels against double-precision references, every ISA.
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -159,6 +160,34 @@ LF_TEST(pool_and_elementwise) {
     LF_CHECK(z[0] == 2 && z[1] == 0 && z[2] == 0, "add values");
     LF_CHECK(lf_f32_add_act(isa, 3, a, b, b, LF_ACT_NONE, 0, 0, 0) == LF_OK && b[2] == -2 && b[0] == 2, "add in place");
     LF_CHECK(lf_f32_add_act(isa, 3, a, a, a, LF_ACT_NONE, 0, 0, 0) == LF_OK && a[1] == -4, "x + x in place");
+  }
+}
+
+// Max pooling of every ISA against the baseline (scalar) kernel, exactly: rows narrower and wider
+// than a vector, padding, dilation, strides 1-3, and NaN (a window holding one gives NaN).
+LF_TEST(max_pool_matches_baseline) {
+  struct C { int64_t c, h, w, k, s, p, d; };
+  const C cases[] = {{3, 37, 29, 3, 2, 1, 1}, {2, 16, 16, 2, 2, 0, 1}, {2, 20, 41, 3, 1, 2, 2},
+                     {1, 23, 50, 5, 3, 2, 1}, {4, 7, 7, 3, 1, 1, 1}};
+  for (const C& c : cases) {
+    Geom G = geom(1, c.c, c.h, c.w, c.c, c.k, c.s, c.p, c.d, c.c);
+    auto x = rnd(c.c * c.h * c.w, 21);
+    x[5] = NAN;
+    x[x.size() / 2] = NAN;
+    const size_t ysz = c.c * G.v[16] * G.v[17];
+    std::vector<float> want(ysz), got(ysz);
+    LF_CHECK(lf_f32_pool2d(LF_ISA_BASELINE, G.v, 1, 0, x.data(), want.data()) == LF_OK, "baseline");
+    for (int isa : isas()) {
+      std::fill(got.begin(), got.end(), 7.0f);
+      LF_CHECK(lf_f32_pool2d(isa, G.v, 1, 0, x.data(), got.data()) == LF_OK, "status");
+      int bad = 0, nans = 0;
+      for (size_t i = 0; i < ysz; ++i) {
+        nans += std::isnan(want[i]);
+        if (std::isnan(want[i]) != std::isnan(got[i]) || (!std::isnan(want[i]) && want[i] != got[i])) ++bad;
+      }
+      LF_CHECK(bad == 0 && nans > 0, std::string(lf_isa_name(isa)) + " max pool w=" + std::to_string(c.w) +
+                                         " mismatches=" + std::to_string(bad) + " nans=" + std::to_string(nans));
+    }
   }
 }
 

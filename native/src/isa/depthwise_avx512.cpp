@@ -183,6 +183,36 @@ void channels(const int64_t* g, const DwDims& d, const float* x, const float* we
     }
 }
 
+// Max pooling with the same masked loads: padding lanes read -inf, so they never win; a NaN in
+// a window makes its output NaN (tracked beside the max, which would drop it).
+template <int SW>
+void max_planes(const int64_t* g, const DwDims& d, const float* x, float* y) {
+  const __m512 ninf = _mm512_set1_ps(-INFINITY), qnan = _mm512_set1_ps(NAN);
+  const int64_t planes = g[LF_GEOM_N] * g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow;
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* xp = x + p * hw;
+    float* yp = y + p * ohw;
+    for (int64_t oy = 0; oy < d.oh; ++oy)
+      for (int64_t ox = 0; ox < d.ow; ox += 16) {
+        __m512 best[2] = {ninf, ninf};  // two chains
+        __mmask16 nan = 0;
+        for (int64_t j = 0; j < d.kw; ++j) {
+          const int64_t ix0 = ox * d.sw - d.pl + j * d.dw;
+          const TapMask<SW> mask(d.w, ix0, d.sw);
+          for (int64_t i = 0; i < d.kh; ++i) {
+            const int64_t iy = oy * d.sh - d.pt + i * d.dh;
+            if (iy < 0 || iy >= d.h) continue;
+            const __m512 v = mask.load(xp + iy * d.w, ix0, ninf);
+            nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+            best[i & 1] = _mm512_max_ps(v, best[i & 1]);
+          }
+        }
+        const __m512 r = _mm512_mask_blend_ps(nan, _mm512_max_ps(best[0], best[1]), qnan);
+        _mm512_mask_storeu_ps(yp + oy * d.ow + ox, lanes(0, d.ow - ox), r);
+      }
+  }
+}
+
 }  // namespace
 
 void dwconv_direct(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
@@ -198,6 +228,14 @@ void dwconv_direct(const int64_t* g, const float* x, const float* weight, const 
   else if (d.sw == 1) channels<1, false>(g, d, x, weight, bias, pad_values, residual, y, act);
   else if (d.sw == 2) channels<2, false>(g, d, x, weight, bias, pad_values, residual, y, act);
   else channels<0, false>(g, d, x, weight, bias, pad_values, residual, y, act);
+}
+
+void maxpool_direct(const int64_t* g, const float* x, float* y) {
+  DwDims d{g[LF_GEOM_IN_H], g[LF_GEOM_IN_W], g[LF_GEOM_KH], g[LF_GEOM_KW], g[LF_GEOM_SH],   g[LF_GEOM_SW],
+           g[LF_GEOM_PAD_T], g[LF_GEOM_PAD_L], g[LF_GEOM_DH], g[LF_GEOM_DW], g[LF_GEOM_OUT_H], g[LF_GEOM_OUT_W]};
+  if (d.sw == 1) max_planes<1>(g, d, x, y);
+  else if (d.sw == 2) max_planes<2>(g, d, x, y);
+  else max_planes<0>(g, d, x, y);
 }
 
 }  // namespace avx512

@@ -27,13 +27,16 @@ final class Bench {
   static int run(String[] argv, PrintStream out) {
     if (argv.length == 1 && argv[0].equals("--help")) {
       out.println("Usage: layerfuse bench MODEL.onnx [--threads N] [--batch N] [--backend native|java|auto] [--json FILE]");
-      out.println("                       [--runs N] [--warmup-ms MS]");
+      out.println("                       [--runs N] [--warmup-ms MS] [--profile]");
       out.println("Fused vs unfused latency: after warm-up, the median (and p90) of at least 30 wall-clock timings of");
       out.println("one run each, at most 5 minutes per model. --json writes {model, backend, threads, batch, fused,");
       out.println("unfused, speedup}. --threads N: the session's intra-op threads (the caller and N - 1 pool workers).");
+      out.println("--profile: then the fused model's kernel calls with their median times (the 15 slowest, and the");
+      out.println("total per kernel kind).");
       return Main.OK;
     }
-    Args a = Args.parse(argv, Set.of("--threads", "--batch", "--backend", "--json", "--runs", "--warmup-ms"), Set.of());
+    Args a = Args.parse(argv, Set.of("--threads", "--batch", "--backend", "--json", "--runs", "--warmup-ms"),
+        Set.of("--profile"));
     String model = a.model("MODEL.onnx");
     Backend backend = Runner.backend(a.one("--backend", "auto"));
     int threads = a.positiveInt("--threads", 1), runs = Math.max(MIN_RUNS, a.positiveInt("--runs", MIN_RUNS));
@@ -60,6 +63,7 @@ final class Bench {
       out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %6d%n", "unfused", u.medianMs(), u.p90Ms(), u.runs());
       out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %6d%n", "fused", f.medianMs(), f.p90Ms(), f.runs());
       out.printf(Locale.ROOT, "speedup %.3fx (unfused/fused median); fused vs unfused max|d|/max|ref| %.2e%n", speedup, worst);
+      if (a.has("--profile")) printProfile(fused.profile(feed, runs), out);
       if (json != null) {
         String j = String.format(Locale.ROOT, "{\"model\": %s, \"backend\": \"%s\", \"threads\": %d, \"batch\": %d, "
             + "\"fused\": %s, \"unfused\": %s, \"speedup\": %.6f, \"relative_error\": %.3e%s}%n",
@@ -74,6 +78,19 @@ final class Bench {
       }
     }
     return Main.OK;
+  }
+
+  /** The slowest calls, then the time per kernel kind (the kernel name up to its first space). */
+  static void printProfile(java.util.List<dev.layerfuse.exec.Session.StepTime> steps, PrintStream out) {
+    double total = steps.stream().mapToDouble(dev.layerfuse.exec.Session.StepTime::medianMs).sum();
+    out.printf(Locale.ROOT, "profile (fused, median per call; sum %.3f ms):%n", total);
+    steps.stream().sorted((x, y) -> Double.compare(y.medianMs(), x.medianMs())).limit(15).forEach(t ->
+        out.printf(Locale.ROOT, "  %9.3f ms %5.1f%%  %-24s %s%n", t.medianMs(), 100 * t.medianMs() / total, t.node(), t.kernel()));
+    Map<String, Double> kinds = new java.util.TreeMap<>();
+    for (var t : steps) kinds.merge(t.kernel().split(" ", 2)[0], t.medianMs(), Double::sum);
+    out.println("per kernel kind:");
+    kinds.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue())).forEach(e ->
+        out.printf(Locale.ROOT, "  %9.3f ms %5.1f%%  %s%n", e.getValue(), 100 * e.getValue() / total, e.getKey()));
   }
 
   static String quote(String s) {

@@ -273,7 +273,51 @@ public final class Session implements AutoCloseable {
     };
   }
 
+  /** One kernel call of a profiled run: its node, kernel, and median wall-clock milliseconds. */
+  public record StepTime(String node, String kernel, double medianMs) {}
+
+  /**
+   * Runs {@code runs} times (after one untimed run) timing every kernel call, and returns the
+   * calls in plan order with their median times: where a model's time goes. The timing itself
+   * costs two clock reads per call.
+   */
+  public List<StepTime> profile(Map<String, Shape> inputShapes, Map<String, float[]> inputs, int runs) {
+    if (runs < 1) throw new IllegalArgumentException("runs must be >= 1, got " + runs);
+    Plan p;
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      p = compiled(inputShapes).plan;
+    } finally {
+      lock.readLock().unlock();
+    }
+    Map<String, float[]> out = new HashMap<>();
+    for (String o : p.outputs()) out.put(o, new float[(int) p.shapes().get(o).numel()]);
+    List<Plan.Step> steps = p.steps();
+    long[][] nanos = new long[steps.size()][runs];
+    long[] one = new long[steps.size()];
+    runWith(inputShapes, inputs, out, Io.ARRAYS, one);
+    for (int r = 0; r < runs; r++) {
+      runWith(inputShapes, inputs, out, Io.ARRAYS, one);
+      for (int i = 0; i < one.length; i++) nanos[i][r] = one[i];
+    }
+    List<StepTime> result = new ArrayList<>();
+    for (int i = 0; i < steps.size(); i++) {
+      long[] t = nanos[i];
+      java.util.Arrays.sort(t);
+      double median = runs % 2 == 1 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2.0;
+      result.add(new StepTime(steps.get(i).node.name(), steps.get(i).kernel, median / 1e6));
+    }
+    return result;
+  }
+
   private <T> void runWith(Map<String, Shape> inputShapes, Map<String, T> inputs, Map<String, T> outputs, Io<T> io) {
+    runWith(inputShapes, inputs, outputs, io, null);
+  }
+
+  /** As the public runs; with {@code stepNanos} non-null, each call's wall-clock time is stored in it. */
+  private <T> void runWith(Map<String, Shape> inputShapes, Map<String, T> inputs, Map<String, T> outputs, Io<T> io,
+                           long[] stepNanos) {
     lock.readLock().lock();
     try {
       ensureOpen();
@@ -300,19 +344,26 @@ public final class Session implements AutoCloseable {
       Workspace w = c.borrow();
       try {
         for (int i = 0; i < w.in.length; i++) io.copyIn(w.in[i].buf(), w.in[i].offset(), inputs.get(p.inputs().get(i)));
-        if (threads == 1) {
-          for (Runnable call : w.calls) call.run();
-        } else {
-          Parallel.withThreads(threads, () -> {
-            for (Runnable call : w.calls) call.run();
-          });
-        }
+        if (threads == 1) runCalls(w.calls, stepNanos);
+        else Parallel.withThreads(threads, () -> runCalls(w.calls, stepNanos));
         for (int i = 0; i < w.out.length; i++) io.copyOut(w.out[i].buf(), w.out[i].offset(), outputs.get(p.outputs().get(i)));
       } finally {
         c.pool.addFirst(w);
       }
     } finally {
       lock.readLock().unlock();
+    }
+  }
+
+  private static void runCalls(Runnable[] calls, long[] stepNanos) {
+    if (stepNanos == null) {
+      for (Runnable call : calls) call.run();
+      return;
+    }
+    for (int i = 0; i < calls.length; i++) {
+      long t0 = System.nanoTime();
+      calls[i].run();
+      stepNanos[i] = System.nanoTime() - t0;
     }
   }
 

@@ -1157,6 +1157,11 @@ public final class OnnxImporter {
         return;
       }
     }
+    if (kind == BinaryKind.ADD && !isConst(a) && !isConst(b) && shapes.get(value(a)).equals(shapes.get(value(b)))) {
+      // Two activations of one shape: a residual connection, which the conv+add(+act) rules fuse.
+      add(name, new dev.layerfuse.graph.AddOp(), List.of(value(a), value(b)), out);
+      return;
+    }
     add(name, new BinaryOp(kind), List.of(value(a), value(b)), out);
   }
 

@@ -158,6 +158,26 @@ public final class OnnxModel implements AutoCloseable {
     return result;
   }
 
+  /**
+   * Where the time of a run goes: the compiled graph's kernel calls in plan order with their
+   * median times over {@code runs} runs of {@code feeds} (see {@link Session#profile}); empty
+   * when everything was folded at compile time.
+   */
+  public java.util.List<Session.StepTime> profile(Map<String, TypedArray> feeds, int runs) {
+    Compiled c = prepare(feeds);
+    if (c.session == null) return java.util.List.of();
+    Map<String, dev.layerfuse.tensor.Shape> shapes = new HashMap<>();
+    Map<String, float[]> arrays = new HashMap<>();
+    for (Input i : inputs) {
+      TypedArray v = feeds.get(i.name());
+      if (i.bound() || v.numel() == 0) continue;
+      Tensor t = v.toTensor();
+      shapes.put(i.name(), t.shape());
+      arrays.put(i.name(), t.toArray());
+    }
+    return c.session.profile(shapes, arrays, runs);
+  }
+
   private Compiled prepare(Map<String, TypedArray> feeds) {
     for (String k : feeds.keySet()) {
       if (inputs.stream().noneMatch(i -> i.name().equals(k))) {

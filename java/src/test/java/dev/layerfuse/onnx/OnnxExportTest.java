@@ -104,6 +104,9 @@ class OnnxExportTest {
           Map<String, dev.layerfuse.tensor.TypedArray> feed = Map.of(in, dev.layerfuse.tensor.TypedArray.of(x));
           Graph fused = m.graph(feed);
           assertTrue(!fused.kindCounts().containsKey("BatchNorm"), e.getKey() + ": " + fused.kindCounts());
+          // The imported graph fuses exactly as the one built in Java (residual Adds included).
+          assertEquals(Fuser.withDefaults().fuse(e.getValue()).graph().nodes().size(), fused.nodes().size(),
+              e.getKey() + ": " + fused.kindCounts());
           float[] got = m.run(feed).values().iterator().next().toTensor().toArray();
           Difference d = Difference.of(want, got);
           assertTrue(d.within(1e-4), e.getKey() + " [" + b + "] vs ONNX Runtime: " + d);

@@ -104,7 +104,7 @@ LF_TEST(conv2d_matches_reference) {
   }
 }
 
-// Channel counts in multiples of 16 with a scratch large enough take the direct NCHW16c kernel on
+// Channel counts in multiples of 16 (or fewer than 16 inputs) with a scratch large enough take the direct NCHW16c kernel on
 // AVX-512: output blocks in groups of 4, 2 and 1, rows narrower and wider than a register tile,
 // widths that leave partial 16-pixel transposes, strides 1, 2 (constant) and 3 (run-time).
 LF_TEST(direct_conv_16c_matches_reference) {
@@ -112,7 +112,9 @@ LF_TEST(direct_conv_16c_matches_reference) {
   const C cases[] = {{1, 16, 5, 5, 16, 3, 1, 1, 1, false, false},  {2, 32, 9, 23, 112, 3, 1, 1, 1, true, true},
                      {1, 16, 12, 37, 48, 3, 2, 1, 1, false, true}, {1, 48, 7, 7, 32, 3, 1, 2, 2, true, false},
                      {1, 32, 11, 13, 16, 5, 3, 2, 1, true, true},  {1, 16, 3, 2, 64, 1, 2, 0, 1, false, false},
-                     {1, 16, 20, 18, 80, 7, 2, 3, 1, true, true}};
+                     {1, 16, 20, 18, 80, 7, 2, 3, 1, true, true},
+                     // fewer than 16 input channels (a first layer): one partial block
+                     {1, 3, 30, 29, 64, 7, 2, 3, 1, true, true}, {2, 5, 9, 11, 32, 3, 1, 1, 1, false, false}};
   for (int isa : isas()) {
     for (const C& c : cases) {
       Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.s, c.p, c.d, 1);
@@ -120,7 +122,8 @@ LF_TEST(direct_conv_16c_matches_reference) {
       auto pv = rnd(c.cin, 14);
       size_t ysz = c.n * c.cout * G.v[16] * G.v[17];
       auto res = rnd(ysz, 15);
-      const int64_t direct = c.cin * (c.h + 2 * c.p) * (c.w + 2 * c.p) + c.cout * c.cin * c.k * c.k + c.cout * G.v[16] * G.v[17];
+      const int64_t cin16 = (c.cin + 15) / 16 * 16;
+      const int64_t direct = cin16 * (c.h + 2 * c.p) * (c.w + 2 * c.p) + c.cout * cin16 * c.k * c.k + c.cout * G.v[16] * G.v[17];
       std::vector<float> y(ysz, 99.0f), scratch(direct);
       int rc = lf_f32_conv2d_bias_act(isa, G.v, x.data(), w.data(), b.data(), c.pad ? pv.data() : nullptr,
                                       c.res ? res.data() : nullptr, y.data(), scratch.data(),

@@ -1,5 +1,6 @@
 // Direct 2-D convolution for AVX-512 in a 16-channel blocked layout (NCHW16c), for convs with
-// groups = 1 and input/output channels in multiples of 16. The input is reordered (16 x 16
+// groups = 1, output channels in multiples of 16 and input channels too or fewer than 16 (a first
+// layer: one block whose lanes past the last channel are never read). The input is reordered (16 x 16
 // in-register transposes) into a padded NCHW16c copy with the pad values on the border, so the
 // kernel has no edge cases; the weights are [out block][in block][kh][kw][16 in][16 out]. Register
 // tiles of up to 4 output blocks x 7 pixels accumulate with the kernel taps outside and the input
@@ -22,6 +23,7 @@ namespace {
 
 struct Dims {
   int64_t cb, ob, hp, wp, kh, kw, sh, sw, dh, dw, oh, ow;
+  int ci;  // input channels per block: 16, or all of them when there are fewer (a first layer)
 };
 
 // NB output blocks (16 channels each) x T output pixels of one row, NB * T accumulators. The
@@ -56,7 +58,7 @@ void tile(const Dims& d, const float* xp, const float* wp, const float* bias, fl
       const float* wv = wp + (((ob * d.cb + cb0) * d.kh + i) * d.kw + j) * 256;
       for (int64_t cb = cb0; cb < cb1; ++cb, xr += xplane, wv += wtaps) {
 #pragma GCC unroll 1
-        for (int ci = 0; ci < 16; ++ci) {
+        for (int ci = 0; ci < d.ci; ++ci) {
           __m512 w[NB];
           for (int b = 0; b < NB; ++b) w[b] = _mm512_loadu_ps(wv + b * wblock + ci * 16);
           for (int t = 0; t < T; ++t) {
@@ -143,9 +145,10 @@ inline __mmask16 tail_mask(int64_t n) { return n >= 16 ? static_cast<__mmask16>(
 
 // One image's 16-channel block c0..c0+15 of x (NCHW, h x w) into the padded [hp][wp][16] plane at
 // dst; the border holds each channel's pad value.
-void reorder_in(const float* x, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t hp, int64_t wp,
+void reorder_in(const float* x, int nch, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t hp, int64_t wp,
                 const float* pad16, float* dst) {
-  const __m512 pv = pad16 != nullptr ? _mm512_loadu_ps(pad16) : _mm512_setzero_ps();
+  // nch < 16 (a layer with fewer input channels): the other lanes hold zeros and are never read.
+  const __m512 pv = pad16 != nullptr ? _mm512_maskz_loadu_ps(tail_mask(nch), pad16) : _mm512_setzero_ps();
   const int64_t hw = h * w;
   for (int64_t yy = 0; yy < hp; ++yy) {
     float* row = dst + yy * wp * 16;
@@ -162,7 +165,7 @@ void reorder_in(const float* x, int64_t h, int64_t w, int64_t pt, int64_t pl, in
       const int64_t n = w - x0 < 16 ? w - x0 : 16;
       const __mmask16 m = tail_mask(n);
       __m512 r[16];
-      for (int c = 0; c < 16; ++c) r[c] = _mm512_maskz_loadu_ps(m, src + c * hw + x0);
+      for (int c = 0; c < 16; ++c) r[c] = c < nch ? _mm512_maskz_loadu_ps(m, src + c * hw + x0) : _mm512_setzero_ps();
       transpose16(r);
       // A full block stores from registers (a variable count made gcc copy r through the stack).
       if (n == 16) {
@@ -190,14 +193,15 @@ void reorder_out(const float* src, int64_t ohw, float* y) {
 }  // namespace
 
 int64_t direct_conv_scratch(const int64_t* g, bool packed) {
-  const int64_t cin = g[LF_GEOM_IN_C], cout = g[LF_GEOM_OUT_C];
+  const int64_t cin = (g[LF_GEOM_IN_C] + 15) / 16 * 16, cout = g[LF_GEOM_OUT_C];
   const int64_t hp = g[LF_GEOM_IN_H] + g[LF_GEOM_PAD_T] + g[LF_GEOM_PAD_B];
   const int64_t wp = g[LF_GEOM_IN_W] + g[LF_GEOM_PAD_L] + g[LF_GEOM_PAD_R];
   return cin * hp * wp + (packed ? 0 : cout * cin * g[LF_GEOM_KH] * g[LF_GEOM_KW]) + cout * g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W];
 }
 
 bool direct_conv_applies(const int64_t* g) {
-  return g[LF_GEOM_GROUPS] == 1 && g[LF_GEOM_IN_C] % 16 == 0 && g[LF_GEOM_OUT_C] % 16 == 0 && g[LF_GEOM_OUT_W] > 0 &&
+  const int64_t cin = g[LF_GEOM_IN_C];
+  return g[LF_GEOM_GROUPS] == 1 && (cin % 16 == 0 || cin < 16) && g[LF_GEOM_OUT_C] % 16 == 0 && g[LF_GEOM_OUT_W] > 0 &&
          g[LF_GEOM_OUT_H] > 0;
 }
 
@@ -205,7 +209,8 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
                  const float* pad_values, float* y, float* scratch, const lf_epilogue& after) {
   const int64_t cin = g[LF_GEOM_IN_C], cout = g[LF_GEOM_OUT_C], h = g[LF_GEOM_IN_H], w = g[LF_GEOM_IN_W];
   Dims d;
-  d.cb = cin / 16;
+  d.cb = (cin + 15) / 16;
+  d.ci = cin < 16 ? static_cast<int>(cin) : 16;
   d.ob = cout / 16;
   d.hp = h + g[LF_GEOM_PAD_T] + g[LF_GEOM_PAD_B];
   d.wp = w + g[LF_GEOM_PAD_L] + g[LF_GEOM_PAD_R];
@@ -219,12 +224,13 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
   d.ow = g[LF_GEOM_OUT_W];
   const int64_t pt = g[LF_GEOM_PAD_T], pl = g[LF_GEOM_PAD_L], ohw = d.oh * d.ow, hw = h * w;
   float* xp = scratch;
-  float* out = xp + cin * d.hp * d.wp;
+  float* out = xp + d.cb * 16 * d.hp * d.wp;
   const float* wp = packed;
   if (wp == nullptr) {
     float* pack = out + cout * d.oh * d.ow;
     wp = pack;
-    // Weights: [ob][cb][kh][kw][16 in][16 out] from [cout][cin][kh][kw].
+    // Weights: [ob][cb][kh][kw][16 in][16 out] from [cout][cin][kh][kw] (zeros past cin).
+    std::memset(pack, 0, sizeof(float) * cout * d.cb * 16 * d.kh * d.kw);
     for (int64_t oc = 0; oc < cout; ++oc)
     for (int64_t ic = 0; ic < cin; ++ic)
       for (int64_t i = 0; i < d.kh; ++i)
@@ -236,8 +242,8 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
     const float* xn = x + n * cin * hw;
     // Input: padded [cb][hp][wp][16]; the border holds the pad value of each channel (0 by default).
     for (int64_t cb = 0; cb < d.cb; ++cb)
-      reorder_in(xn + cb * 16 * hw, h, w, pt, pl, d.hp, d.wp, pad_values != nullptr ? pad_values + cb * 16 : nullptr,
-                 xp + cb * d.hp * d.wp * 16);
+      reorder_in(xn + cb * 16 * hw, cin - cb * 16 < 16 ? static_cast<int>(cin - cb * 16) : 16, h, w, pt, pl, d.hp,
+                 d.wp, pad_values != nullptr ? pad_values + cb * 16 : nullptr, xp + cb * d.hp * d.wp * 16);
     if (d.sw == 1) rows<1>(d, xp, wp, bias, out);
     else if (d.sw == 2) rows<2>(d, xp, wp, bias, out);
     else rows<0>(d, xp, wp, bias, out);

@@ -86,7 +86,7 @@ public abstract class Kernels {
     need(op, g, "x", x, g.inSize());
     need(op, g, "weight", w, g.outC() * g.im2colRows());
     if (!directConvApplies(g)) throw new IllegalArgumentException(op + " " + g + ": not eligible for packed weights");
-    need(op, g, "packed weight", packed, g.outC() * g.im2colRows());
+    need(op, g, "packed weight", packed, packedWeightFloats(g));
     optional(op, g, "bias", bias, g.outC());
     optional(op, g, "pad values", padValues, g.inC());
     optional(op, g, "residual", residual, g.outSize());
@@ -95,12 +95,17 @@ public abstract class Kernels {
     conv2dPackedUnchecked(g, act, x, w, packed, bias, padValues, residual, y, scratch);
   }
 
-  /** [cout][cin][kh][kw] as [cout/16][cin/16][kh][kw][16 in][16 out], the layout {@link #conv2dPacked} takes. */
+  /**
+   * [cout][cin][kh][kw] as [cout/16][ceil(cin/16)][kh][kw][16 in][16 out], the layout
+   * {@link #conv2dPacked} takes; input channels past cin (fewer than 16 of them) are zeros.
+   */
   public static float[] packDirectWeights(dev.layerfuse.tensor.Tensor weight) {
     int cout = (int) weight.shape().dim(0), cin = (int) weight.shape().dim(1);
-    if (cout % 16 != 0 || cin % 16 != 0) throw new IllegalArgumentException("packing needs channels in multiples of 16, got " + weight.shape());
-    int kh = (int) weight.shape().dim(2), kw = (int) weight.shape().dim(3), cb = cin / 16;
-    float[] w = weight.toArray(), p = new float[w.length];
+    if (cout % 16 != 0 || (cin % 16 != 0 && cin >= 16)) {
+      throw new IllegalArgumentException("packing needs output channels in multiples of 16 and input channels too or fewer than 16, got " + weight.shape());
+    }
+    int kh = (int) weight.shape().dim(2), kw = (int) weight.shape().dim(3), cb = (cin + 15) / 16;
+    float[] w = weight.toArray(), p = new float[cout * cb * 16 * kh * kw];
     for (int oc = 0; oc < cout; oc++)
       for (int ic = 0; ic < cin; ic++)
         for (int i = 0; i < kh; i++)
@@ -129,18 +134,29 @@ public abstract class Kernels {
 
   /**
    * Whether the native AVX-512 backend can run this conv directly in the NCHW16c layout (groups 1,
-   * channels in multiples of 16, not 1x1 stride 1); it does when the scratch holds
-   * {@link #directConvScratch} floats (twice that is planned, so a 2-thread split still fits).
+   * output channels in multiples of 16, input channels too or fewer than 16, not 1x1 stride 1); it
+   * does when the scratch holds {@link #directConvScratch} floats (twice that is planned, so a
+   * 2-thread split still fits).
    */
   public static boolean directConvApplies(ConvGeometry g) {
-    return g.groups() == 1 && g.inC() % 16 == 0 && g.outC() % 16 == 0 && !g.pointwise();
+    return g.groups() == 1 && (g.inC() % 16 == 0 || g.inC() < 16) && g.outC() % 16 == 0 && !g.pointwise();
+  }
+
+  /** Input channels rounded up to whole 16-channel blocks, as the direct conv stores them. */
+  static long blockedInC(ConvGeometry g) {
+    return (g.inC() + 15) / 16 * 16;
+  }
+
+  /** Floats of the packed weight ({@link #packDirectWeights}). */
+  public static long packedWeightFloats(ConvGeometry g) {
+    return g.outC() * blockedInC(g) * g.kh() * g.kw();
   }
 
   /** Floats the direct conv needs: padded NCHW16c input, packed weights, NCHW16c output. */
   public static long directConvScratch(ConvGeometry g) {
     int[] p = g.pads();
     long hp = g.inH() + p[0] + p[2], wp = g.inW() + p[1] + p[3];
-    return g.inC() * hp * wp + g.outC() * g.inC() * g.kh() * g.kw() + g.outC() * g.outH() * g.outW();
+    return blockedInC(g) * hp * wp + packedWeightFloats(g) + g.outC() * g.outH() * g.outW();
   }
 
   private static long minConv2dScratch(ConvGeometry g) {

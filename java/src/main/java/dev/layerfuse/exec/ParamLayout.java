@@ -73,7 +73,8 @@ final class ParamLayout {
     long kh = c.weight().shape().dim(2), kw = c.weight().shape().dim(3);
     boolean pointwise = kh == 1 && kw == 1 && c.stride()[0] == 1 && c.stride()[1] == 1
         && c.pads()[0] + c.pads()[1] + c.pads()[2] + c.pads()[3] == 0;
-    return c.groups() == 1 && c.inChannels() % 16 == 0 && c.outChannels() % 16 == 0 && !pointwise;
+    long cin = c.inChannels();
+    return c.groups() == 1 && (cin % 16 == 0 || cin < 16) && c.outChannels() % 16 == 0 && !pointwise;
   }
 
   private void add(dev.layerfuse.tensor.Tensor t) {

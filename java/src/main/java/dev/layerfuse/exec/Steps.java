@@ -90,7 +90,7 @@ final class Steps {
       if (packed >= 0 && Kernels.directConvApplies(g)) {
         return new Plan.Step(n, "conv2d/direct-16c|im2col-gemm " + g) {
           Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
-            Slice sx = sl(a, x, xn), sw = sl(pr, w, wn), spk = sl(pr, packed, wn), sb = sl(pr, b, cout), sp = sl(pr, pad, cin);
+            Slice sx = sl(a, x, xn), sw = sl(pr, w, wn), spk = sl(pr, packed, Kernels.packedWeightFloats(g)), sb = sl(pr, b, cout), sp = sl(pr, pad, cin);
             Slice sr = sl(a, r, yn), sy = sl(a, y, yn), ss = sl(s, 0, scratch);
             return () -> k.conv2dPacked(g, act, sx, sw, spk, sb, sp, sr, sy, ss);
           }

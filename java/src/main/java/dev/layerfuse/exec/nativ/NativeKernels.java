@@ -175,7 +175,8 @@ public final class NativeKernels extends Kernels {
     long chunk = ((outC + parts - 1) / parts + 15) / 16 * 16;
     int count = (int) ((outC + chunk - 1) / chunk);
     long scratchPer = scratch.length() / count;
-    long need = a[1] * (a[2] + a[9] + a[11]) * (a[3] + a[10] + a[12]) + chunk * ohw;
+    long need = (a[1] + 15) / 16 * 16 * (a[2] + a[9] + a[11]) * (a[3] + a[10] + a[12]) + chunk * ohw;
+    long packedPerOut = Kernels.packedWeightFloats(g) / outC;
     if (isa != Isa.AVX512 || scratchPer < need || NO_DIRECT_CONV) {
       conv2dUnchecked(g, act, x, w, bias, pad, res, y, scratch);
       return;
@@ -194,7 +195,7 @@ public final class NativeKernels extends Kernels {
         long yo = img * outC * ohw + m0 * ohw;
         check("lf_f32_conv2d_packed", g, LayerfuseNative.lf_f32_conv2d_packed_v(isa.code(), 1, a[1], a[2], a[3], m,
             a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 1, a[16], a[17], addr(x, img * a[1] * hw),
-            addr(packed, m0 * k), addr(bias, m0), addr(pad, 0), addr(res, yo), addr(y, yo), addr(scratch, p * scratchPer),
+            addr(packed, m0 * packedPerOut), addr(bias, m0), addr(pad, 0), addr(res, yo), addr(y, yo), addr(scratch, p * scratchPer),
             scratchPer, act.kind().code(), act.alpha(), act.lo(), act.hi()));
       }
     });

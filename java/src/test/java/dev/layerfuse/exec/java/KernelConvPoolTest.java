@@ -62,7 +62,9 @@ class KernelConvPoolTest {
         {1, 5, 11, 7, 5, 5, 3, 2, 2, 5, 1, 0, 0}, {1, 3, 33, 31, 8, 3, 1, 1, 1, 1, 1, 0, 0}, {1, 16, 6, 6, 32, 1, 2, 0, 1, 1, 1, 0, 0},
         // channels in multiples of 16: the native AVX-512 direct NCHW16c kernel (every tile width, edges, pad values)
         {2, 32, 9, 10, 48, 3, 1, 1, 1, 1, 1, 1, 1}, {1, 16, 13, 11, 32, 3, 2, 1, 2, 1, 1, 0, 1},
-        {1, 16, 8, 31, 16, 5, 1, 2, 1, 1, 0, 0, 0}, {1, 32, 7, 7, 16, 1, 2, 0, 1, 1, 1, 1, 0}};
+        {1, 16, 8, 31, 16, 5, 1, 2, 1, 1, 0, 0, 0}, {1, 32, 7, 7, 16, 1, 2, 0, 1, 1, 1, 1, 0},
+        // fewer than 16 input channels, 16-multiple outputs (a first layer): direct with one partial input block
+        {1, 3, 23, 21, 32, 7, 2, 3, 1, 1, 1, 1, 1}, {2, 5, 9, 9, 16, 3, 1, 1, 1, 1, 0, 0, 0}};
     List<Arguments> out = new ArrayList<>();
     KernelVariants.names().forEach(v -> {
       for (int[] c : cases) out.add(Arguments.of(v, c));

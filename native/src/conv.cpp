@@ -82,7 +82,7 @@ int lf_f32_conv2d_bias_act(int isa, const int64_t* g, const float* x, const floa
   if (isa == LF_ISA_AVX512 && !pointwise && lf::avx512::direct_conv_applies(g) && scratch != nullptr &&
       scratch_floats >= lf::avx512::direct_conv_scratch(g, false) && !no_direct_conv()) {
     lf_epilogue after = lf::make_epilogue(nullptr, LF_BIAS_NONE, residual, ohw, act, alpha, lo, hi);
-    lf::avx512::direct_conv(g, x, weight, nullptr, bias, pad_values, y, scratch, after);
+    lf::avx512::direct_conv(g, x, weight, nullptr, bias, pad_values, y, scratch, after, 0, g[LF_GEOM_OUT_H]);
     return LF_OK;
   }
   int64_t tile = pointwise ? ohw : (scratch != nullptr ? scratch_floats / k : 0);
@@ -177,16 +177,17 @@ int lf_f32_conv_transpose2d_bias_act(int isa, const int64_t* g, const float* x, 
 
 }  // extern "C"
 
-int lf_f32_conv2d_packed(int isa, const int64_t* g, const float* x, const float* packed, const float* bias,
-                         const float* pad_values, const float* residual, float* y, float* scratch, int64_t scratch_floats,
-                         int act, float alpha, float lo, float hi) {
+int lf_f32_conv2d_packed(int isa, const int64_t* g, int64_t oy0, int64_t oy1, const float* x, const float* packed,
+                         const float* bias, const float* pad_values, const float* residual, float* y, float* scratch,
+                         int64_t scratch_floats, int act, float alpha, float lo, float hi) {
   if (isa != LF_ISA_AVX512 || lf::kernels_for(isa) == nullptr) return LF_ERR_UNSUPPORTED_ISA;
   if (!lf::valid_geometry(g) || !lf::valid_act(act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
   if (x == nullptr || packed == nullptr || y == nullptr || scratch == nullptr) return LF_ERR_INVALID_ARGUMENT;
   if (!lf::avx512::direct_conv_applies(g) || lf::conv_is_pointwise(g)) return LF_ERR_INVALID_ARGUMENT;
   if (scratch_floats < lf::avx512::direct_conv_scratch(g, true)) return LF_ERR_INVALID_ARGUMENT;
+  if (oy0 < 0 || oy1 > g[LF_GEOM_OUT_H] || oy0 >= oy1) return LF_ERR_INVALID_ARGUMENT;
   const int64_t ohw = g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W];
   lf_epilogue after = lf::make_epilogue(nullptr, LF_BIAS_NONE, residual, ohw, act, alpha, lo, hi);
-  lf::avx512::direct_conv(g, x, nullptr, packed, bias, pad_values, y, scratch, after);
+  lf::avx512::direct_conv(g, x, nullptr, packed, bias, pad_values, y, scratch, after, oy0, oy1);
   return LF_OK;
 }

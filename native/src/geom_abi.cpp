@@ -8,11 +8,11 @@
 
 extern "C" {
 
-int lf_f32_conv2d_packed_v(int isa, LF_GEOM_PARAMS, const float* x, const float* packed, const float* bias,
-                           const float* pad_values, const float* residual, float* y, float* scratch,
+int lf_f32_conv2d_packed_v(int isa, LF_GEOM_PARAMS, int64_t oy0, int64_t oy1, const float* x, const float* packed,
+                           const float* bias, const float* pad_values, const float* residual, float* y, float* scratch,
                            int64_t scratch_floats, int act, float alpha, float lo, float hi) {
   LF_GEOM_ARRAY;
-  return lf_f32_conv2d_packed(isa, geom, x, packed, bias, pad_values, residual, y, scratch, scratch_floats, act, alpha,
+  return lf_f32_conv2d_packed(isa, geom, oy0, oy1, x, packed, bias, pad_values, residual, y, scratch, scratch_floats, act, alpha,
                               lo, hi);
 }
 

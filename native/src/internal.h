@@ -40,8 +40,10 @@ bool direct_conv_applies(const int64_t* g);
 int64_t direct_conv_scratch(const int64_t* g, bool packed);
 // y = conv + bias, then `after` (no bias; residual for image 0, advanced per image; activation).
 // `packed` (or null: packed into the scratch) is the weight in [cout/16][cin/16][kh][kw][16 in][16 out].
+// Computes output rows oy0..oy1-1 only (0..out_h for the whole conv; threads take strips).
 void direct_conv(const int64_t* g, const float* x, const float* weight, const float* packed, const float* bias,
-                 const float* pad_values, float* y, float* scratch, const lf_epilogue& after);
+                 const float* pad_values, float* y, float* scratch, const lf_epilogue& after, int64_t oy0,
+                 int64_t oy1);
 // Depthwise conv on NCHW with masked loads (src/isa/depthwise_avx512.cpp); the DwConvFn contract.
 void dwconv_direct(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
                    const float* residual, float* y, const lf_epilogue& e);

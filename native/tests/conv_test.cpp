@@ -136,6 +136,40 @@ LF_TEST(direct_conv_16c_matches_reference) {
   }
 }
 
+// Strips of output rows (what each thread computes) put together equal the whole conv bit for bit;
+// a strip outside the image is rejected.
+LF_TEST(direct_conv_strips_equal_whole) {
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  const int64_t cin = 32, cout = 48, k = 3;
+  Geom G = geom(2, cin, 13, 11, cout, k, 2, 1, 1, 1);
+  const int64_t oh = G.v[16], ohw = oh * G.v[17];
+  auto x = rnd(2 * cin * 13 * 11, 31), w = rnd(cout * cin * k * k, 32), b = rnd(cout, 33), pv = rnd(cin, 34);
+  auto res = rnd(2 * cout * ohw, 35);
+  std::vector<float> packed(w.size());
+  for (int64_t oc = 0; oc < cout; ++oc)
+    for (int64_t ic = 0; ic < cin; ++ic)
+      for (int64_t t = 0; t < k * k; ++t)
+        packed[(((oc / 16) * (cin / 16) + ic / 16) * k * k + t) * 256 + (ic % 16) * 16 + oc % 16] = w[(oc * cin + ic) * k * k + t];
+  const int64_t scratch_floats = cin * 15 * 13 + cout * cin * k * k + cout * ohw;
+  std::vector<float> scratch(scratch_floats), whole(2 * cout * ohw), strips(2 * cout * ohw, 99.0f);
+  LF_CHECK(lf_f32_conv2d_packed(LF_ISA_AVX512, G.v, 0, oh, x.data(), packed.data(), b.data(), pv.data(), res.data(),
+                                whole.data(), scratch.data(), scratch_floats, LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK,
+           "whole");
+  const int64_t cuts[] = {0, 2, 3, oh};
+  for (int s = 0; s < 3; ++s)
+    LF_CHECK(lf_f32_conv2d_packed(LF_ISA_AVX512, G.v, cuts[s], cuts[s + 1], x.data(), packed.data(), b.data(), pv.data(),
+                                  res.data(), strips.data(), scratch.data(), scratch_floats, LF_ACT_CLAMP, 0, 0,
+                                  INFINITY) == LF_OK,
+             "strip");
+  LF_CHECK(whole == strips, "strips differ from the whole conv");
+  double r = rel(ref_conv(G, x, w, b.data(), pv.data(), res.data()), whole.data());
+  LF_CHECK(r <= 1e-5, "whole vs reference rel=" + std::to_string(r));
+  LF_CHECK(lf_f32_conv2d_packed(LF_ISA_AVX512, G.v, 3, oh + 1, x.data(), packed.data(), b.data(), pv.data(), res.data(),
+                                strips.data(), scratch.data(), scratch_floats, LF_ACT_NONE, 0, 0, 0) ==
+               LF_ERR_INVALID_ARGUMENT,
+           "rows past the image");
+}
+
 LF_TEST(conv2d_rejects_too_small_scratch) {
   Geom G = geom(1, 3, 8, 8, 4, 3, 1, 1, 1, 1);
   std::vector<float> x(3 * 64), w(4 * 27), y(4 * 64), scratch(10);

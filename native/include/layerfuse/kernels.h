@@ -129,13 +129,15 @@ enum {
  */
 /*
  * The direct AVX-512 convolution with the weight prepacked as
- * [out_c/16][in_c/16][kh][kw][16 in][16 out] (packed[(((((oc/16)*(in_c/16) + ic/16)*kh + i)*kw + j)*16
- * + ic%16)*16 + oc%16] = weight[oc][ic][i][j]). Only groups 1, channels in multiples of 16, not a
- * 1x1 stride-1 unpadded conv (LF_ERR_INVALID_ARGUMENT otherwise) and only isa AVX-512
- * (LF_ERR_UNSUPPORTED_ISA otherwise). scratch needs in_c*(in_h+pads)*(in_w+pads) + out_c*out_h*out_w floats.
+ * [out_c/16][cb][kh][kw][16 in][16 out] with cb = ceil(in_c/16) (packed[(((((oc/16)*cb + ic/16)*kh + i)*kw
+ * + j)*16 + ic%16)*16 + oc%16] = weight[oc][ic][i][j], zeros past in_c). Only groups 1, out_c a multiple
+ * of 16, in_c a multiple of 16 or below 16, not a 1x1 stride-1 unpadded conv (LF_ERR_INVALID_ARGUMENT
+ * otherwise) and only isa AVX-512 (LF_ERR_UNSUPPORTED_ISA otherwise). Computes output rows oy0..oy1-1
+ * of every image (0, out_h for all; threads take disjoint strips, each with its own scratch of
+ * 16*cb*(in_h+pads)*(in_w+pads) + out_c*out_h*out_w floats).
  */
-int lf_f32_conv2d_packed(int isa, const int64_t* geom, const float* x, const float* packed, const float* bias,
-                         const float* pad_values, const float* residual, float* y, float* scratch,
+int lf_f32_conv2d_packed(int isa, const int64_t* geom, int64_t oy0, int64_t oy1, const float* x, const float* packed,
+                         const float* bias, const float* pad_values, const float* residual, float* y, float* scratch,
                          int64_t scratch_floats, int act, float alpha, float lo, float hi);
 int lf_f32_conv2d_bias_act(int isa, const int64_t* geom, const float* x, const float* weight,
                            const float* bias, const float* pad_values, const float* residual,
@@ -210,8 +212,8 @@ int lf_f32_global_max_pool(int isa, int64_t planes, int64_t hw, const float* x, 
   int64_t g_n, int64_t g_in_c, int64_t g_in_h, int64_t g_in_w, int64_t g_out_c, int64_t g_kh,     \
       int64_t g_kw, int64_t g_sh, int64_t g_sw, int64_t g_pad_t, int64_t g_pad_l, int64_t g_pad_b, \
       int64_t g_pad_r, int64_t g_dh, int64_t g_dw, int64_t g_groups, int64_t g_out_h, int64_t g_out_w
-int lf_f32_conv2d_packed_v(int isa, LF_GEOM_PARAMS, const float* x, const float* packed, const float* bias,
-                           const float* pad_values, const float* residual, float* y, float* scratch,
+int lf_f32_conv2d_packed_v(int isa, LF_GEOM_PARAMS, int64_t oy0, int64_t oy1, const float* x, const float* packed,
+                           const float* bias, const float* pad_values, const float* residual, float* y, float* scratch,
                            int64_t scratch_floats, int act, float alpha, float lo, float hi);
 int lf_f32_conv2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight,
                              const float* bias, const float* pad_values, const float* residual,

@@ -145,6 +145,7 @@ inline __mmask16 tail_mask(int64_t n) { return n >= 16 ? static_cast<__mmask16>(
 
 // One image's 16-channel block c0..c0+15 of x (NCHW, h x w) into the padded [hp][wp][16] plane at
 // dst; the border holds each channel's pad value.
+// Row yy of dst is source row yy - pt (a border row when outside 0..h-1).
 void reorder_in(const float* x, int nch, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t hp, int64_t wp,
                 const float* pad16, float* dst) {
   // nch < 16 (a layer with fewer input channels): the other lanes hold zeros and are never read.
@@ -178,15 +179,15 @@ void reorder_in(const float* x, int nch, int64_t h, int64_t w, int64_t pt, int64
   }
 }
 
-// One [ohw][16] output block back to 16 NCHW channel rows of length ohw at y.
-void reorder_out(const float* src, int64_t ohw, float* y) {
+// One [ohw][16] output block back to 16 NCHW channel rows of length ohw at y, ldy apart.
+void reorder_out(const float* src, int64_t ohw, float* y, int64_t ldy) {
   for (int64_t p0 = 0; p0 < ohw; p0 += 16) {
     const int64_t n = ohw - p0 < 16 ? ohw - p0 : 16;
     const __mmask16 m = tail_mask(n);
     __m512 r[16];
     for (int p = 0; p < 16; ++p) r[p] = p < n ? _mm512_loadu_ps(src + (p0 + p) * 16) : _mm512_setzero_ps();
     transpose16(r);
-    for (int c = 0; c < 16; ++c) _mm512_mask_storeu_ps(y + c * ohw + p0, m, r[c]);
+    for (int c = 0; c < 16; ++c) _mm512_mask_storeu_ps(y + c * ldy + p0, m, r[c]);
   }
 }
 
@@ -206,13 +207,15 @@ bool direct_conv_applies(const int64_t* g) {
 }
 
 void direct_conv(const int64_t* g, const float* x, const float* weight, const float* packed, const float* bias,
-                 const float* pad_values, float* y, float* scratch, const lf_epilogue& after) {
+                 const float* pad_values, float* y, float* scratch, const lf_epilogue& after, int64_t oy0,
+                 int64_t oy1) {
   const int64_t cin = g[LF_GEOM_IN_C], cout = g[LF_GEOM_OUT_C], h = g[LF_GEOM_IN_H], w = g[LF_GEOM_IN_W];
   Dims d;
   d.cb = (cin + 15) / 16;
   d.ci = cin < 16 ? static_cast<int>(cin) : 16;
   d.ob = cout / 16;
-  d.hp = h + g[LF_GEOM_PAD_T] + g[LF_GEOM_PAD_B];
+  // Only output rows oy0..oy1-1 (a thread's strip): the padded input holds the rows they read.
+  d.hp = (oy1 - oy0 - 1) * g[LF_GEOM_SH] + (g[LF_GEOM_KH] - 1) * g[LF_GEOM_DH] + 1;
   d.wp = w + g[LF_GEOM_PAD_L] + g[LF_GEOM_PAD_R];
   d.kh = g[LF_GEOM_KH];
   d.kw = g[LF_GEOM_KW];
@@ -220,14 +223,15 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
   d.sw = g[LF_GEOM_SW];
   d.dh = g[LF_GEOM_DH];
   d.dw = g[LF_GEOM_DW];
-  d.oh = g[LF_GEOM_OUT_H];
+  d.oh = oy1 - oy0;
   d.ow = g[LF_GEOM_OUT_W];
-  const int64_t pt = g[LF_GEOM_PAD_T], pl = g[LF_GEOM_PAD_L], ohw = d.oh * d.ow, hw = h * w;
+  const int64_t pt = g[LF_GEOM_PAD_T] - oy0 * d.sh, pl = g[LF_GEOM_PAD_L], hw = h * w;
+  const int64_t ohw = g[LF_GEOM_OUT_H] * d.ow, strip = d.oh * d.ow;  // the image's and the strip's pixels
   float* xp = scratch;
   float* out = xp + d.cb * 16 * d.hp * d.wp;
   const float* wp = packed;
   if (wp == nullptr) {
-    float* pack = out + cout * d.oh * d.ow;
+    float* pack = out + cout * strip;
     wp = pack;
     // Weights: [ob][cb][kh][kw][16 in][16 out] from [cout][cin][kh][kw] (zeros past cin).
     std::memset(pack, 0, sizeof(float) * cout * d.cb * 16 * d.kh * d.kw);
@@ -248,13 +252,13 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
     else if (d.sw == 2) rows<2>(d, xp, wp, bias, out);
     else rows<0>(d, xp, wp, bias, out);
     // Back to NCHW one 16-channel block at a time; residual and activation on it while it is in cache.
-    float* yn = y + n * cout * ohw;
+    float* yn = y + n * cout * ohw + oy0 * d.ow;
     for (int64_t ob = 0; ob < d.ob; ++ob) {
       float* yb = yn + ob * 16 * ohw;
-      reorder_out(out + ob * ohw * 16, ohw, yb);
+      reorder_out(out + ob * strip * 16, strip, yb, ohw);
       lf_epilogue e = after;
-      if (e.residual != nullptr) e.residual += (n * cout + ob * 16) * ohw;
-      kKernels.epilogue(yb, 16, ohw, ohw, e);
+      if (e.residual != nullptr) e.residual += (n * cout + ob * 16) * ohw + oy0 * d.ow;
+      kKernels.epilogue(yb, 16, strip, ohw, e);
     }
   }
 }

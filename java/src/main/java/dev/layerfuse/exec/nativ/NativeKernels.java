@@ -170,35 +170,33 @@ public final class NativeKernels extends Kernels {
                                        Slice pad, Slice res, Slice y, Slice scratch) {
     long[] a = g.abiArray();
     int t = Parallel.threads();
-    long outC = a[4], ohw = a[16] * a[17], hw = a[2] * a[3], k = g.im2colRows();
-    int parts = t > 1 && outC >= 32 && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS ? t : 1;
-    long chunk = ((outC + parts - 1) / parts + 15) / 16 * 16;
-    int count = (int) ((outC + chunk - 1) / chunk);
-    long scratchPer = scratch.length() / count;
-    long need = (a[1] + 15) / 16 * 16 * (a[2] + a[9] + a[11]) * (a[3] + a[10] + a[12]) + chunk * ohw;
-    long packedPerOut = Kernels.packedWeightFloats(g) / outC;
-    if (isa != Isa.AVX512 || scratchPer < need || NO_DIRECT_CONV) {
+    long outC = a[4], outH = a[16], ohw = a[16] * a[17], k = g.im2colRows();
+    // Output rows split over the threads: each part reorders only the input rows its strip reads
+    // (plus the kernel's halo) into its share of the scratch and writes only its rows, so no work
+    // is repeated but the halo (splitting output channels made every part reorder the whole input).
+    int parts = t > 1 && outH >= 2 * t && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS ? t : 1;
+    long scratchPer = scratch.length() / parts;
+    if (isa != Isa.AVX512 || scratchPer < Kernels.directConvScratch(g) || NO_DIRECT_CONV) {
       conv2dUnchecked(g, act, x, w, bias, pad, res, y, scratch);
       return;
     }
-    // Output channels in chunks of 16 over the threads; each part reorders the input into its share of the scratch.
-    if (count == 1) {
-      check("lf_f32_conv2d_packed", g, LayerfuseNative.lf_f32_conv2d_packed_v(isa.code(), a[0], a[1], a[2], a[3], a[4],
-          a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 1, a[16], a[17], addr(x), addr(packed),
-          addr(bias), addr(pad), addr(res), addr(y), addr(scratch), scratch.length(), act.kind().code(), act.alpha(),
-          act.lo(), act.hi()));
+    if (parts == 1) {
+      packedRows(g, a, 0, outH, act, x, packed, bias, pad, res, y, addr(scratch), scratch.length());
       return;
     }
-    Parallel.forEach(count, p -> {
-      long m0 = p * chunk, m = Math.min(outC, m0 + chunk) - m0;
-      for (long img = 0; img < a[0]; img++) {
-        long yo = img * outC * ohw + m0 * ohw;
-        check("lf_f32_conv2d_packed", g, LayerfuseNative.lf_f32_conv2d_packed_v(isa.code(), 1, a[1], a[2], a[3], m,
-            a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 1, a[16], a[17], addr(x, img * a[1] * hw),
-            addr(packed, m0 * packedPerOut), addr(bias, m0), addr(pad, 0), addr(res, yo), addr(y, yo), addr(scratch, p * scratchPer),
-            scratchPer, act.kind().code(), act.alpha(), act.lo(), act.hi()));
-      }
+    long rows = (outH + parts - 1) / parts;
+    Parallel.forEach(parts, p -> {
+      long oy0 = p * rows, oy1 = Math.min(outH, oy0 + rows);
+      if (oy0 < oy1) packedRows(g, a, oy0, oy1, act, x, packed, bias, pad, res, y, addr(scratch, p * scratchPer), scratchPer);
     });
+  }
+
+  private void packedRows(ConvGeometry g, long[] a, long oy0, long oy1, Activation act, Slice x, Slice packed, Slice bias,
+                          Slice pad, Slice res, Slice y, long scratch, long scratchFloats) {
+    check("lf_f32_conv2d_packed", g, LayerfuseNative.lf_f32_conv2d_packed_v(isa.code(), a[0], a[1], a[2], a[3], a[4],
+        a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 1, a[16], a[17], oy0, oy1, addr(x),
+        addr(packed), addr(bias), addr(pad), addr(res), addr(y), scratch, scratchFloats, act.kind().code(), act.alpha(),
+        act.lo(), act.hi()));
   }
 
   @Override

@@ -152,6 +152,10 @@ class ModelCommandsCliTest {
     double ratio = ((Number) ((Map<String, Object>) j.get("unfused")).get("median_ms")).doubleValue()
         / ((Number) ((Map<String, Object>) j.get("fused")).get("median_ms")).doubleValue();
     assertEquals(ratio, speedup, 1e-3 * ratio);
+    Out prof = cli("bench", tinynet().resolve("tinynet.onnx").toString(), "--backend", "java", "--warmup-ms", "50", "--profile");
+    assertEquals(0, prof.status(), prof.err());
+    assertTrue(prof.out().contains("profile (fused") && prof.out().contains("per kernel kind:")
+        && prof.out().contains("conv2d"), prof.out());
     Out fixed = cli("bench", tinynet().resolve("tinynet.onnx").toString(), "--batch", "3");
     assertEquals(2, fixed.status());
     assertTrue(fixed.err().contains("fixed batch dimension 2"), fixed.err());

@@ -58,6 +58,24 @@ class SessionTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"native", "java"})
+  void profileTimesEveryKernelCallAndKeepsTheRunCorrect(String backend) {
+    Graph g = dev.layerfuse.fuse.Fuser.withDefaults().fuse(smallCnn()).graph();
+    try (Session s = Session.of(g, kernels(backend))) {
+      Map<String, Shape> shapes = Map.of("input", Shape.of(1, 3, 16, 16));
+      List<Session.StepTime> steps = s.profile(shapes, Map.of("input", input(3, 1)), 5);
+      Plan p = Plan.compile(g, shapes, new ParamLayout(g));
+      assertEquals(p.stepCount(), steps.size());
+      for (Session.StepTime t : steps) assertTrue(t.medianMs() >= 0 && g.hasNode(t.node()), t.toString());
+      // Plan order: the first call is the first conv, the last the classifier.
+      assertTrue(steps.get(0).kernel().startsWith("conv2d"), steps.get(0).toString());
+      assertEquals(g.outputs().get(0), g.node(steps.get(steps.size() - 1).node()).output());
+      assertThrows(IllegalArgumentException.class, () -> s.profile(shapes, Map.of("input", input(3, 1)), 0));
+      assertThrows(IllegalArgumentException.class, () -> s.profile(shapes, Map.of("input", new float[5]), 1));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"native", "java"})
   void eightThreadsGetBitwiseTheSameResults(String backend) throws Exception {
     Graph g = smallCnn();
     try (Session s = Session.of(dev.layerfuse.fuse.Fuser.withDefaults().fuse(g).graph(), kernels(backend))) {

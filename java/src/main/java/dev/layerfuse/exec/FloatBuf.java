@@ -12,6 +12,7 @@ package dev.layerfuse.exec;
 public abstract class FloatBuf implements AutoCloseable {
   private final long size;
   private volatile boolean closed;
+  private volatile boolean frozen;
 
   protected FloatBuf(long size) {
     if (size < 0) throw new IllegalArgumentException("buffer size must be >= 0, got " + size);
@@ -23,12 +24,32 @@ public abstract class FloatBuf implements AutoCloseable {
     return size;
   }
 
+  /**
+   * Makes this buffer read-only: every later {@code put} throws. A session freezes its parameter
+   * buffer after uploading the weights, which lets a backend keep repacked copies of them (the
+   * Java kernels do) without ever serving a stale copy. Irreversible.
+   */
+  public final void freeze() {
+    ensureOpen();
+    frozen = true;
+  }
+
+  private void checkWritable() {
+    if (frozen) throw new IllegalStateException("put: the buffer is read-only (frozen: it holds a session's parameters)");
+  }
+
+  /** Whether {@link #freeze()} was called. */
+  public final boolean isFrozen() {
+    return frozen;
+  }
+
   public final boolean isClosed() {
     return closed;
   }
 
   /** Copies {@code length} floats from {@code src[srcOffset..]} into this buffer at {@code offset}. */
   public final void put(long offset, float[] src, int srcOffset, int length) {
+    checkWritable();
     checkArray("put", offset, src, srcOffset, length);
     doPut(offset, src, srcOffset, length);
   }
@@ -43,6 +64,7 @@ public abstract class FloatBuf implements AutoCloseable {
    * buffer at {@code offset}.
    */
   public final void put(long offset, java.nio.FloatBuffer src) {
+    checkWritable();
     if (src == null) throw new IllegalArgumentException("put: buffer is null");
     checkRange("put", offset, src.remaining());
     doPut(offset, src);

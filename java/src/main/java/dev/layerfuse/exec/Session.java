@@ -104,6 +104,7 @@ public final class Session implements AutoCloseable {
     this.params = kernels.allocate(layout.size());
     try {
       layout.upload(params);
+      params.freeze();
     } catch (RuntimeException e) {
       params.close();
       throw e;

@@ -51,8 +51,14 @@ final class JavaConv {
     return t;
   }
 
+  /**
+   * The conv as GEMMs over im2col tiles (1x1 stride-1: over the input itself). {@code constW}
+   * says the weights are a session's frozen parameters, which lets the GEMM use a cached repacked
+   * copy of them.
+   */
   static void conv2d(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
-                     float[] pad, int po, float[] res, int ro, float[] y, int yo, float[] scratch, int so, long scratchLen) {
+                     float[] pad, int po, float[] res, int ro, float[] y, int yo, float[] scratch, int so, long scratchLen,
+                     boolean constW) {
     Tiles t = tiles(g, act, bias != null, res != null, scratchLen);
     long[] a = g.abiArray();
     int groups = (int) a[15], cin = (int) a[1], cout = (int) a[4];
@@ -63,26 +69,45 @@ final class JavaConv {
         int xg = xo + (n * cin + grp * cinG) * hw;
         int yoff = (n * cout + grp * coutG) * ohw;
         if (g.pointwise()) {
-          JavaGemm.gemm(t.full(), w, wo + grp * coutG * k, x, xg, bias, bo + grp * coutG, res, ro + yoff, y, yo + yoff);
+          JavaGemm.gemm(t.full(), w, wo + grp * coutG * k, x, xg, bias, bo + grp * coutG, res, ro + yoff, y, yo + yoff,
+              constW, false);
           continue;
         }
         for (int p0 = 0; p0 < ohw; p0 += t.tile()) {
           int cols = Math.min(t.tile(), ohw - p0);
           im2colTile(a, x, xg, cinG, pad, pad == null ? 0 : po + grp * cinG, p0, cols, scratch, so);
           JavaGemm.gemm(cols == t.tile() ? t.full() : t.last(), w, wo + grp * coutG * k, scratch, so, bias,
-              bo + grp * coutG, res, ro + yoff + p0, y, yo + yoff + p0);
+              bo + grp * coutG, res, ro + yoff + p0, y, yo + yoff + p0, constW, false);
         }
       }
     }
   }
 
-  /** Rows (c, i, j) x output pixels [p0, p0 + cols) of one image and group's im2col matrix. */
+  /**
+   * Rows (c, i, j) x output pixels [p0, p0 + cols) of one image and group's im2col matrix. The
+   * channels are split over the session's intra-op threads; with stride 1 each output-row run is
+   * one {@code System.arraycopy} plus pad-value fills at the edges.
+   */
   static void im2colTile(long[] a, float[] x, int xo, int cinG, float[] pad, int po, int p0, int cols,
                          float[] out, int oo) {
+    int perRow = (int) (a[5] * a[6]);
+    int parts = (int) Math.min(cinG, Math.max(1, (long) cinG * perRow * cols / (1 << 15)));
+    if (parts <= 1) {
+      im2colChannels(a, x, xo, 0, cinG, pad, po, p0, cols, out, oo);
+      return;
+    }
+    dev.layerfuse.exec.Parallel.forEach(parts, part -> {
+      int c0 = (int) ((long) cinG * part / parts), c1 = (int) ((long) cinG * (part + 1) / parts);
+      im2colChannels(a, x, xo, c0, c1, pad, po, p0, cols, out, oo);
+    });
+  }
+
+  private static void im2colChannels(long[] a, float[] x, int xo, int c0, int c1, float[] pad, int po, int p0, int cols,
+                                     float[] out, int oo) {
     int h = (int) a[2], w = (int) a[3], ow = (int) a[17], kh = (int) a[5], kw = (int) a[6];
     int sh = (int) a[7], sw = (int) a[8], pt = (int) a[9], pl = (int) a[10], dh = (int) a[13], dw = (int) a[14];
-    int row = 0;
-    for (int c = 0; c < cinG; c++) {
+    int row = c0 * kh * kw;
+    for (int c = c0; c < c1; c++) {
       float pv = pad == null ? 0f : pad[po + c];
       int plane = xo + c * h * w;
       for (int i = 0; i < kh; i++) {
@@ -92,13 +117,20 @@ final class JavaConv {
           for (int q = 0; q < cols; ) {
             int iy = oy * sh - pt + i * dh;
             int run = Math.min(ow - ox, cols - q);
+            int d = dst + q;
             if (iy < 0 || iy >= h) {
-              java.util.Arrays.fill(out, dst + q, dst + q + run, pv);
+              java.util.Arrays.fill(out, d, d + run, pv);
+            } else if (sw == 1) {
+              int ix0 = ox - pl + j * dw, src = plane + iy * w;
+              int lo = Math.min(run, Math.max(0, -ix0)), hi = Math.max(lo, Math.min(run, w - ix0));
+              if (lo > 0) java.util.Arrays.fill(out, d, d + lo, pv);
+              if (hi > lo) System.arraycopy(x, src + ix0 + lo, out, d + lo, hi - lo);
+              if (hi < run) java.util.Arrays.fill(out, d + hi, d + run, pv);
             } else {
               int src = plane + iy * w;
               for (int r = 0; r < run; r++) {
                 int ix = (ox + r) * sw - pl + j * dw;
-                out[dst + q + r] = ix < 0 || ix >= w ? pv : x[src + ix];
+                out[d + r] = ix < 0 || ix >= w ? pv : x[src + ix];
               }
             }
             q += run;
@@ -113,91 +145,129 @@ final class JavaConv {
     }
   }
 
-  /** Depthwise conv, row by row: each tap adds {@code w · input row} (or {@code w · pad}) to the output row. */
-  /** Per-thread rows for {@link #depthwise}: an output-row accumulator and one gathered input row per kernel column. */
-  private static final class DwRows {
+  /** Per-thread output-row accumulator for {@link #depthwise}. */
+  private static final class DwRow {
     float[] acc = new float[0];
-    float[][] taps = new float[0][];
 
-    void ensure(int ow, int kw) {
+    float[] ensure(int ow) {
       if (acc.length < ow) acc = new float[ow];
-      if (taps.length < kw || (kw > 0 && taps[0].length < ow)) {
-        taps = new float[Math.max(kw, taps.length)][Math.max(ow, acc.length)];
-      }
+      return acc;
     }
   }
 
-  private static final ThreadLocal<DwRows> DW_ROWS = ThreadLocal.withInitial(DwRows::new);
+  private static final ThreadLocal<DwRow> DW_ROW = ThreadLocal.withInitial(DwRow::new);
 
   /**
-   * Depthwise conv, one output row at a time: for each kernel row the input row is gathered once
-   * per kernel column into its own array (stride, dilation and pad values applied there), so the
-   * multiply-adds run on arrays indexed from 0, the form C2 vectorises. Channels are split over
-   * the session's intra-op threads.
+   * Depthwise conv, one output row at a time, channels split over the session's intra-op
+   * threads. The columns whose taps all fall inside the input row run without bounds checks (a
+   * 3x3 kernel whose three input rows are all inside takes one pass with the nine taps in
+   * registers); the edge columns and rows outside the input use the channel's pad value. These
+   * loops stay scalar: the taps are the same array at different offsets, which C2 (JDK 17) does
+   * not vectorise, and gathering them into separate arrays cost more than it saved.
    */
   static void depthwise(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
                         float[] pad, int po, float[] res, int ro, float[] y, int yo) {
-    int c = (int) g.inC(), h = (int) g.inH(), wd = (int) g.inW(), kh = g.kh(), kw = g.kw();
-    int oh = (int) g.outH(), ow = (int) g.outW();
-    int[] s = g.stride(), p = g.pads(), d = g.dilation();
+    int c = (int) g.inC();
     for (int n = 0; n < g.n(); n++) {
       final int img = n;
       dev.layerfuse.exec.Parallel.forEach(c, ch -> {
-        DwRows r = DW_ROWS.get();
-        r.ensure(ow, kw);
-        float[] acc = r.acc;
-        float[][] taps = r.taps;
-        int xp = xo + (img * c + ch) * h * wd, yp = yo + (img * c + ch) * oh * ow, wk = wo + ch * kh * kw;
+        int plane = (img * c + ch);
         float pv = pad == null ? 0f : pad[po + ch], bv = bias == null ? 0f : bias[bo + ch];
-        for (int oy = 0; oy < oh; oy++) {
-          java.util.Arrays.fill(acc, 0, ow, bv);
-          for (int i = 0; i < kh; i++) {
-            int iy = oy * s[0] - p[0] + i * d[0];
-            if (iy < 0 || iy >= h) {
-              if (pv != 0f) {
-                float wsum = 0f;
-                for (int j = 0; j < kw; j++) wsum += w[wk + i * kw + j];
-                addConstant(acc, wsum * pv, ow);
-              }
-              continue;
-            }
-            int xr = xp + iy * wd;
-            for (int j = 0; j < kw; j++) {
-              int off = j * d[1] - p[1], st = s[1];
-              float[] t = taps[j];
-              for (int ox = 0; ox < ow; ox++) {
-                int ix = ox * st + off;
-                t[ox] = ix >= 0 && ix < wd ? x[xr + ix] : pv;
-              }
-            }
-            if (kw == 3) {
-              fma3(acc, w[wk + i * kw], w[wk + i * kw + 1], w[wk + i * kw + 2], taps[0], taps[1], taps[2], ow);
-            } else {
-              for (int j = 0; j < kw; j++) fma1(acc, w[wk + i * kw + j], taps[j], ow);
-            }
-          }
-          int row = yp + oy * ow;
-          if (res != null) {
-            int rr = ro + yp - yo + oy * ow;
-            for (int ox = 0; ox < ow; ox++) acc[ox] += res[rr + ox];
-          }
-          System.arraycopy(acc, 0, y, row, ow);
-          JavaEpilogue.activate(act, y, row, ow);
-        }
+        depthwisePlane(g, act, x, xo + plane * (int) (g.inH() * g.inW()), w, wo + ch * g.kh() * g.kw(), pv, bv, res,
+            res == null ? 0 : ro + plane * (int) (g.outH() * g.outW()), y, yo + plane * (int) (g.outH() * g.outW()));
       });
     }
   }
 
-  private static void addConstant(float[] acc, float v, int n) {
-    for (int i = 0; i < n; i++) acc[i] += v;
+  private static void depthwisePlane(ConvGeometry g, Activation act, float[] x, int xp, float[] w, int wk, float pv,
+                                     float bv, float[] res, int rp, float[] y, int yp) {
+    int h = (int) g.inH(), wd = (int) g.inW(), kh = g.kh(), kw = g.kw();
+    int oh = (int) g.outH(), ow = (int) g.outW();
+    int[] s = g.stride(), p = g.pads(), d = g.dilation();
+    int sx = s[1], px = p[1], dx = d[1];
+    // Columns [lo, hi) read only inside the input row.
+    int lo = Math.min(ow, (px + sx - 1) / sx);
+    int last = wd - 1 - (kw - 1) * dx + px;
+    int hi = last < 0 ? lo : Math.max(lo, Math.min(ow, last / sx + 1));
+    float[] acc = DW_ROW.get().ensure(ow);
+    for (int oy = 0; oy < oh; oy++) {
+      int iy0 = oy * s[0] - p[0];
+      boolean inside = iy0 >= 0 && iy0 + (kh - 1) * d[0] < h;
+      java.util.Arrays.fill(acc, 0, ow, bv);
+      if (inside && kh == 3 && kw == 3) {
+        taps9(x, xp + iy0 * wd - px, d[0] * wd, dx, sx, w, wk, acc, lo, hi);
+      }
+      for (int i = 0; i < kh; i++) {
+        int iy = iy0 + i * d[0];
+        if (iy < 0 || iy >= h) {
+          if (pv != 0f) {
+            float wsum = 0f;
+            for (int j = 0; j < kw; j++) wsum += w[wk + i * kw + j];
+            for (int ox = 0; ox < ow; ox++) acc[ox] += wsum * pv;
+          }
+          continue;
+        }
+        int xr = xp + iy * wd;
+        if (!(inside && kh == 3 && kw == 3)) {
+          if (kw == 3) {
+            taps3(x, xr - px, dx, sx, w[wk + i * 3], w[wk + i * 3 + 1], w[wk + i * 3 + 2], acc, lo, hi);
+          } else {
+            for (int ox = lo; ox < hi; ox++) {
+              int ix = xr + ox * sx - px;
+              float v = acc[ox];
+              for (int j = 0; j < kw; j++) v = Math.fma(w[wk + i * kw + j], x[ix + j * dx], v);
+              acc[ox] = v;
+            }
+          }
+        }
+        edgeColumns(x, xr, wd, w, wk + i * kw, kw, sx, px, dx, pv, acc, 0, lo);
+        edgeColumns(x, xr, wd, w, wk + i * kw, kw, sx, px, dx, pv, acc, hi, ow);
+      }
+      int row = yp + oy * ow;
+      if (res != null) {
+        int rr = rp + oy * ow;
+        for (int ox = 0; ox < ow; ox++) acc[ox] += res[rr + ox];
+      }
+      System.arraycopy(acc, 0, y, row, ow);
+      JavaEpilogue.activate(act, y, row, ow);
+    }
   }
 
-  private static void fma1(float[] acc, float w, float[] t, int n) {
-    for (int i = 0; i < n; i++) acc[i] = Math.fma(w, t[i], acc[i]);
+  /** acc[ox] += the 3x3 taps for ox in [lo, hi); {@code base} is the top-left input of column 0, rows {@code rs} apart. */
+  private static void taps9(float[] x, int base, int rs, int dx, int sx, float[] w, int wk, float[] acc, int lo, int hi) {
+    float w00 = w[wk], w01 = w[wk + 1], w02 = w[wk + 2], w10 = w[wk + 3], w11 = w[wk + 4], w12 = w[wk + 5];
+    float w20 = w[wk + 6], w21 = w[wk + 7], w22 = w[wk + 8];
+    int dx2 = 2 * dx;
+    for (int ox = lo; ox < hi; ox++) {
+      int i0 = base + ox * sx, i1 = i0 + rs, i2 = i1 + rs;
+      float v0 = Math.fma(w02, x[i0 + dx2], Math.fma(w01, x[i0 + dx], Math.fma(w00, x[i0], acc[ox])));
+      float v1 = Math.fma(w12, x[i1 + dx2], Math.fma(w11, x[i1 + dx], w10 * x[i1]));
+      float v2 = Math.fma(w22, x[i2 + dx2], Math.fma(w21, x[i2 + dx], w20 * x[i2]));
+      acc[ox] = v0 + (v1 + v2);
+    }
   }
 
-  private static void fma3(float[] acc, float w0, float w1, float w2, float[] t0, float[] t1, float[] t2, int n) {
-    for (int i = 0; i < n; i++) acc[i] += Math.fma(w2, t2[i], Math.fma(w1, t1[i], w0 * t0[i]));
+  /** acc[ox] += one kernel row's three taps for ox in [lo, hi). */
+  private static void taps3(float[] x, int base, int dx, int sx, float w0, float w1, float w2, float[] acc, int lo,
+                            int hi) {
+    int dx2 = 2 * dx;
+    for (int ox = lo; ox < hi; ox++) {
+      int i0 = base + ox * sx;
+      acc[ox] = Math.fma(w2, x[i0 + dx2], Math.fma(w1, x[i0 + dx], Math.fma(w0, x[i0], acc[ox])));
+    }
+  }
+
+  /** acc[ox] += one kernel row's taps for the edge columns [from, to), pad value outside the row. */
+  private static void edgeColumns(float[] x, int xr, int wd, float[] w, int wr, int kw, int sx, int px, int dx, float pv,
+                                  float[] acc, int from, int to) {
+    for (int ox = from; ox < to; ox++) {
+      float v = acc[ox];
+      for (int j = 0; j < kw; j++) {
+        int ix = ox * sx - px + j * dx;
+        v = Math.fma(w[wr + j], ix >= 0 && ix < wd ? x[xr + ix] : pv, v);
+      }
+      acc[ox] = v;
+    }
   }
 
   static void convTranspose(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,

@@ -3,17 +3,59 @@ package dev.layerfuse.exec.java;
 import dev.layerfuse.exec.Gemm;
 
 /**
- * A cache-blocked GEMM in plain Java. The inner loop is a unit-stride fused multiply-add over
- * an output row segment held in its own array, the form HotSpot's C2 vectorises; K is consumed
- * four rows of B at a time so each pass over the segment does four multiply-adds per element.
- * B blocks of {@code KC x NC} are packed as separate rows (they stay in L2). The epilogue runs on
- * each output row segment right after its last K block, while it is still in L1.
+ * A cache-blocked GEMM in plain Java. The inner kernel updates three output row segments from
+ * three packed B rows with unit-stride fused multiply-adds, the form HotSpot's C2 vectorises
+ * (see {@link #blocked}). B blocks of {@code KC x NC} are packed as separate rows (they stay in
+ * L2). The epilogue runs on each output row segment right after its last K block, while it is
+ * still in L1. Memory-bound shapes (one output row against B's rows, N = 1) take dot products.
  */
 final class JavaGemm {
   private static final int KC = 256;
   private static final int NC = 512;
 
   private JavaGemm() {}
+
+  /**
+   * As {@link #gemm(Gemm, float[], int, float[], int, float[], int, float[], int, float[], int)},
+   * told which operands are constant (a session's frozen weights): those are used through cached
+   * repacked copies ({@link JavaPacked}): a constant B (a Linear weight) skips the per-call
+   * packing, which also turns the batch-1 product into a vectorised stream over the weight.
+   * ({@code constA} is accepted for convs; a transposed product over a cached A was tried for
+   * small output maps and measured slower, so A is still read in place.)
+   */
+  static void gemm(Gemm g, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff,
+                   float[] res, int resOff, float[] c, int cOff, boolean constA, boolean constB) {
+    int m = (int) g.m(), n = (int) g.n(), k = (int) g.k();
+    if (m == 0 || n == 0) return;
+    if (k > 0 && constB && (long) n * k >= 4096) {
+      packedB(g, a, aOff, b, bOff, bias, biasOff, res, resOff, c, cOff);
+    } else {
+      gemm(g, a, aOff, b, bOff, bias, biasOff, res, resOff, c, cOff);
+    }
+  }
+
+  /** Block width of a packed operand's vector dimension: one block per thread, 64 to 512 wide. */
+  private static int widthFor(int dim) {
+    int t = dev.layerfuse.exec.Parallel.threads();
+    int w = (dim + t - 1) / t;
+    w = (w + 15) / 16 * 16;
+    return Math.max(64, Math.min(NC, w));
+  }
+
+  /** C = A · op(B) with op(B) packed once (a constant B); the column blocks are split over threads. */
+  private static void packedB(Gemm g, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff,
+                              float[] res, int resOff, float[] c, int cOff) {
+    int n = (int) g.n(), k = (int) g.k();
+    JavaPacked.Blocks packed = JavaPacked.of(b, bOff, n, k, (int) g.ldb(), g.transB(), widthFor(n));
+    dev.layerfuse.exec.Parallel.forEach(packed.count(), blk -> {
+      int j0 = packed.start(blk);
+      float[][] rows = packed.rows()[blk];
+      for (int p0 = 0; p0 < k; p0 += KC) {
+        rowBlock(g, a, aOff, rows, p0, p0, Math.min(KC, k - p0), j0, packed.width(blk, n), bias, biasOff, res, resOff, c,
+            cOff);
+      }
+    });
+  }
 
   static void gemm(Gemm g, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff,
                    float[] res, int resOff, float[] c, int cOff) {
@@ -105,30 +147,33 @@ final class JavaGemm {
     return (s0 + s1) + (s2 + s3);
   }
 
-  /** Per-thread packing space: a B block as KC separate rows (each indexed from 0) and one output row accumulator. */
+  /** Per-thread packing space: a B block as KC separate rows (each indexed from 0) and three output row accumulators. */
   private static final class Scratch {
     final float[][] rows = new float[KC][NC];
-    final float[] acc = new float[NC];
+    final float[] acc0 = new float[NC];
+    final float[] acc1 = new float[NC];
+    final float[] acc2 = new float[NC];
+    final float[][] acc = {acc0, acc1, acc2};
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   /**
-   * The blocked product. C2 (JDK 17) vectorises a multiply-add loop only when every array in it
-   * is indexed from 0 by the loop variable (an invariant offset such as {@code c[ci + j]} stops
-   * it, measured at ~10x), so each KC x NC block of B is copied into KC separate row arrays and
-   * each output row segment is accumulated in a separate array; the inner kernel then consumes
-   * four B rows per pass with fused multiply-adds.
+   * The blocked product. C2 (JDK 17) vectorises a loop only while every float array in it has
+   * the same alignment relative to the loop variable (so: all indexed from 0; an invariant offset
+   * such as {@code c[ci + j]} keeps it scalar, ~10x slower) and while the loop reads at most about
+   * seven arrays (eight B rows and one output row stayed scalar). So each KC x NC block of B is
+   * copied into KC separate row arrays, three output rows are accumulated in three row arrays, and
+   * the kernel {@link #k3x3} updates those three rows from three B rows: nine multiply-adds per
+   * six loads and three stores, which C2 turns into 512-bit FMAs (checked with PrintAssembly).
+   * Per three rows of A the B block (KC x NC = 512 KB) streams from L2 once.
    */
   private static void blocked(Gemm g, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff,
                               float[] res, int resOff, float[] c, int cOff, int js, int je) {
-    int m = (int) g.m(), n = je, k = (int) g.k();
-    int lda = (int) g.lda(), ldb = (int) g.ldb(), ldc = (int) g.ldc();
-    Scratch s = SCRATCH.get();
-    float[][] rows = s.rows;
-    float[] acc = s.acc;
-    for (int j0 = js; j0 < n; j0 += NC) {
-      int nc = Math.min(NC, n - j0);
+    int k = (int) g.k(), ldb = (int) g.ldb();
+    float[][] rows = SCRATCH.get().rows;
+    for (int j0 = js; j0 < je; j0 += NC) {
+      int nc = Math.min(NC, je - j0);
       for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = Math.min(KC, k - p0);
         if (g.transB()) {
@@ -136,58 +181,85 @@ final class JavaGemm {
         } else {
           for (int p = 0; p < kc; p++) System.arraycopy(b, bOff + (p0 + p) * ldb + j0, rows[p], 0, nc);
         }
-        boolean first = p0 == 0, last = p0 + kc == k;
-        for (int i = 0; i < m; i++) {
-          int ci = cOff + i * ldc + j0;
-          if (first) java.util.Arrays.fill(acc, 0, nc, 0f);
-          else System.arraycopy(c, ci, acc, 0, nc);
-          rowUpdate(a, aOff + i * lda + p0, kc, rows, acc, nc);
-          if (last) JavaEpilogue.applyRow(g, acc, nc, i, j0, bias, biasOff, res, resOff);
-          System.arraycopy(acc, 0, c, ci, nc);
-        }
+        rowBlock(g, a, aOff, rows, 0, p0, kc, j0, nc, bias, biasOff, res, resOff, c, cOff);
       }
     }
   }
 
-  /** acc[0..nc) += sum over p < kc of a[ai+p] * rows[p]; four rows per pass. */
-  private static void rowUpdate(float[] a, int ai, int kc, float[][] rows, float[] acc, int nc) {
+  /**
+   * Adds the product of A's columns [p0, p0 + kc) and the packed B rows {@code rows[r0..r0 + kc)}
+   * to output columns [j0, j0 + nc), three output rows at a time; starts from zero when p0 is 0
+   * and applies the epilogue after the last K block.
+   */
+  private static void rowBlock(Gemm g, float[] a, int aOff, float[][] rows, int r0, int p0, int kc, int j0, int nc,
+                               float[] bias, int biasOff, float[] res, int resOff, float[] c, int cOff) {
+    int m = (int) g.m(), k = (int) g.k(), lda = (int) g.lda(), ldc = (int) g.ldc();
+    float[][] acc = SCRATCH.get().acc;
+    boolean first = p0 == 0, last = p0 + kc == k;
+    for (int i0 = 0; i0 < m; i0 += 3) {
+      int mr = Math.min(3, m - i0);
+      for (int r = 0; r < mr; r++) {
+        if (first) java.util.Arrays.fill(acc[r], 0, nc, 0f);
+        else System.arraycopy(c, cOff + (i0 + r) * ldc + j0, acc[r], 0, nc);
+      }
+      int ai = aOff + i0 * lda + p0;
+      if (mr == 3) rows3(a, ai, lda, kc, rows, r0, acc[0], acc[1], acc[2], nc);
+      else for (int r = 0; r < mr; r++) rowUpdate(a, ai + r * lda, kc, rows, r0, acc[r], nc);
+      for (int r = 0; r < mr; r++) {
+        if (last) JavaEpilogue.applyRow(g, acc[r], nc, i0 + r, j0, bias, biasOff, res, resOff);
+        System.arraycopy(acc[r], 0, c, cOff + (i0 + r) * ldc + j0, nc);
+      }
+    }
+  }
+
+  /** Three output rows: acc_r[0..nc) += sum over p < kc of A[r][p] * rows[p], three B rows per pass. */
+  private static void rows3(float[] a, int ai, int lda, int kc, float[][] rows, int r0, float[] c0, float[] c1,
+                            float[] c2, int nc) {
+    int a0 = ai, a1 = ai + lda, a2 = ai + 2 * lda;
     int p = 0;
-    for (; p + 8 <= kc; p += 8) {
-      fma8(acc, a, ai + p, rows[p], rows[p + 1], rows[p + 2], rows[p + 3], rows[p + 4], rows[p + 5], rows[p + 6], rows[p + 7], nc);
+    for (; p + 3 <= kc; p += 3) {
+      int r = r0 + p;
+      k3x3(c0, c1, c2, rows[r], rows[r + 1], rows[r + 2], a[a0 + p], a[a0 + p + 1], a[a0 + p + 2], a[a1 + p],
+          a[a1 + p + 1], a[a1 + p + 2], a[a2 + p], a[a2 + p + 1], a[a2 + p + 2], nc);
     }
-    for (; p + 6 <= kc; p += 6) {
-      fma6(acc, a[ai + p], a[ai + p + 1], a[ai + p + 2], a[ai + p + 3], a[ai + p + 4], a[ai + p + 5], rows[p], rows[p + 1],
-          rows[p + 2], rows[p + 3], rows[p + 4], rows[p + 5], nc);
+    for (; p < kc; p++) k3x1(c0, c1, c2, rows[r0 + p], a[a0 + p], a[a1 + p], a[a2 + p], nc);
+  }
+
+  /** One output row: acc[0..nc) += sum over p < kc of a[ai+p] * rows[p], three B rows per pass. */
+  private static void rowUpdate(float[] a, int ai, int kc, float[][] rows, int r0, float[] acc, int nc) {
+    int p = 0;
+    for (; p + 3 <= kc; p += 3) {
+      int r = r0 + p;
+      k1x3(acc, a[ai + p], a[ai + p + 1], a[ai + p + 2], rows[r], rows[r + 1], rows[r + 2], nc);
     }
-    for (; p + 4 <= kc; p += 4) {
-      fma4(acc, a[ai + p], a[ai + p + 1], a[ai + p + 2], a[ai + p + 3], rows[p], rows[p + 1], rows[p + 2], rows[p + 3], nc);
-    }
-    for (; p < kc; p++) fma1(acc, a[ai + p], rows[p], nc);
+    for (; p < kc; p++) k1x1(acc, a[ai + p], rows[r0 + p], nc);
   }
 
   // The kernels take their arrays as parameters and index them from 0: the shape C2 vectorises.
-  private static void fma4(float[] c, float x0, float x1, float x2, float x3, float[] b0, float[] b1, float[] b2,
-                           float[] b3, int n) {
-    for (int j = 0; j < n; j++) c[j] = Math.fma(x3, b3[j], Math.fma(x2, b2[j], Math.fma(x1, b1[j], Math.fma(x0, b0[j], c[j]))));
-  }
-
-  private static void fma6(float[] c, float x0, float x1, float x2, float x3, float x4, float x5, float[] b0, float[] b1,
-                           float[] b2, float[] b3, float[] b4, float[] b5, int n) {
+  private static void k3x3(float[] c0, float[] c1, float[] c2, float[] b0, float[] b1, float[] b2, float a00, float a01,
+                           float a02, float a10, float a11, float a12, float a20, float a21, float a22, int n) {
     for (int j = 0; j < n; j++) {
-      c[j] += (Math.fma(x1, b1[j], x0 * b0[j]) + Math.fma(x3, b3[j], x2 * b2[j])) + Math.fma(x5, b5[j], x4 * b4[j]);
+      float x0 = b0[j], x1 = b1[j], x2 = b2[j];
+      c0[j] = Math.fma(a02, x2, Math.fma(a01, x1, Math.fma(a00, x0, c0[j])));
+      c1[j] = Math.fma(a12, x2, Math.fma(a11, x1, Math.fma(a10, x0, c1[j])));
+      c2[j] = Math.fma(a22, x2, Math.fma(a21, x1, Math.fma(a20, x0, c2[j])));
     }
   }
 
-  private static void fma8(float[] c, float[] a, int ao, float[] b0, float[] b1, float[] b2, float[] b3, float[] b4,
-                           float[] b5, float[] b6, float[] b7, int n) {
-    float x0 = a[ao], x1 = a[ao + 1], x2 = a[ao + 2], x3 = a[ao + 3], x4 = a[ao + 4], x5 = a[ao + 5], x6 = a[ao + 6], x7 = a[ao + 7];
+  private static void k3x1(float[] c0, float[] c1, float[] c2, float[] b0, float a0, float a1, float a2, int n) {
     for (int j = 0; j < n; j++) {
-      c[j] += (Math.fma(x1, b1[j], x0 * b0[j]) + Math.fma(x3, b3[j], x2 * b2[j]))
-          + (Math.fma(x5, b5[j], x4 * b4[j]) + Math.fma(x7, b7[j], x6 * b6[j]));
+      float x0 = b0[j];
+      c0[j] = Math.fma(a0, x0, c0[j]);
+      c1[j] = Math.fma(a1, x0, c1[j]);
+      c2[j] = Math.fma(a2, x0, c2[j]);
     }
   }
 
-  private static void fma1(float[] c, float x, float[] b, int n) {
+  private static void k1x3(float[] c, float x0, float x1, float x2, float[] b0, float[] b1, float[] b2, int n) {
+    for (int j = 0; j < n; j++) c[j] = Math.fma(x2, b2[j], Math.fma(x1, b1[j], Math.fma(x0, b0[j], c[j])));
+  }
+
+  private static void k1x1(float[] c, float x, float[] b, int n) {
     for (int j = 0; j < n; j++) c[j] = Math.fma(x, b[j], c[j]);
   }
 

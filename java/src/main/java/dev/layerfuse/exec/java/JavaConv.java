@@ -51,14 +51,9 @@ final class JavaConv {
     return t;
   }
 
-  /**
-   * The conv as GEMMs over im2col tiles (1x1 stride-1: over the input itself). {@code constW}
-   * says the weights are a session's frozen parameters, which lets the GEMM use a cached repacked
-   * copy of them.
-   */
+  /** The conv as GEMMs over im2col tiles (1x1 stride-1: over the input itself). */
   static void conv2d(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
-                     float[] pad, int po, float[] res, int ro, float[] y, int yo, float[] scratch, int so, long scratchLen,
-                     boolean constW) {
+                     float[] pad, int po, float[] res, int ro, float[] y, int yo, float[] scratch, int so, long scratchLen) {
     Tiles t = tiles(g, act, bias != null, res != null, scratchLen);
     long[] a = g.abiArray();
     int groups = (int) a[15], cin = (int) a[1], cout = (int) a[4];
@@ -69,15 +64,14 @@ final class JavaConv {
         int xg = xo + (n * cin + grp * cinG) * hw;
         int yoff = (n * cout + grp * coutG) * ohw;
         if (g.pointwise()) {
-          JavaGemm.gemm(t.full(), w, wo + grp * coutG * k, x, xg, bias, bo + grp * coutG, res, ro + yoff, y, yo + yoff,
-              constW, false);
+          JavaGemm.gemm(t.full(), w, wo + grp * coutG * k, x, xg, bias, bo + grp * coutG, res, ro + yoff, y, yo + yoff);
           continue;
         }
         for (int p0 = 0; p0 < ohw; p0 += t.tile()) {
           int cols = Math.min(t.tile(), ohw - p0);
           im2colTile(a, x, xg, cinG, pad, pad == null ? 0 : po + grp * cinG, p0, cols, scratch, so);
           JavaGemm.gemm(cols == t.tile() ? t.full() : t.last(), w, wo + grp * coutG * k, scratch, so, bias,
-              bo + grp * coutG, res, ro + yoff + p0, y, yo + yoff + p0, constW, false);
+              bo + grp * coutG, res, ro + yoff + p0, y, yo + yoff + p0);
         }
       }
     }
@@ -192,9 +186,9 @@ final class JavaConv {
     float[] acc = DW_ROW.get().ensure(ow);
     for (int oy = 0; oy < oh; oy++) {
       int iy0 = oy * s[0] - p[0];
-      boolean inside = iy0 >= 0 && iy0 + (kh - 1) * d[0] < h;
+      boolean nineTaps = kh == 3 && kw == 3 && iy0 >= 0 && iy0 + 2 * d[0] < h;
       java.util.Arrays.fill(acc, 0, ow, bv);
-      if (inside && kh == 3 && kw == 3) {
+      if (nineTaps) {
         taps9(x, xp + iy0 * wd - px, d[0] * wd, dx, sx, w, wk, acc, lo, hi);
       }
       for (int i = 0; i < kh; i++) {
@@ -208,7 +202,7 @@ final class JavaConv {
           continue;
         }
         int xr = xp + iy * wd;
-        if (!(inside && kh == 3 && kw == 3)) {
+        if (!nineTaps) {
           if (kw == 3) {
             taps3(x, xr - px, dx, sx, w[wk + i * 3], w[wk + i * 3 + 1], w[wk + i * 3 + 2], acc, lo, hi);
           } else {

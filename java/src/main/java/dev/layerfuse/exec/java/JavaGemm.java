@@ -17,14 +17,12 @@ final class JavaGemm {
 
   /**
    * As {@link #gemm(Gemm, float[], int, float[], int, float[], int, float[], int, float[], int)},
-   * told which operands are constant (a session's frozen weights): those are used through cached
-   * repacked copies ({@link JavaPacked}): a constant B (a Linear weight) skips the per-call
-   * packing, which also turns the batch-1 product into a vectorised stream over the weight.
-   * ({@code constA} is accepted for convs; a transposed product over a cached A was tried for
-   * small output maps and measured slower, so A is still read in place.)
+   * told whether B is constant (a session's frozen weight): a constant B is used through a cached
+   * repacked copy ({@link JavaPacked}), which skips the per-call packing and turns the batch-1
+   * product into a vectorised stream over the weight.
    */
   static void gemm(Gemm g, float[] a, int aOff, float[] b, int bOff, float[] bias, int biasOff,
-                   float[] res, int resOff, float[] c, int cOff, boolean constA, boolean constB) {
+                   float[] res, int resOff, float[] c, int cOff, boolean constB) {
     int m = (int) g.m(), n = (int) g.n(), k = (int) g.k();
     if (m == 0 || n == 0) return;
     if (k > 0 && constB && (long) n * k >= 4096) {
@@ -150,10 +148,7 @@ final class JavaGemm {
   /** Per-thread packing space: a B block as KC separate rows (each indexed from 0) and three output row accumulators. */
   private static final class Scratch {
     final float[][] rows = new float[KC][NC];
-    final float[] acc0 = new float[NC];
-    final float[] acc1 = new float[NC];
-    final float[] acc2 = new float[NC];
-    final float[][] acc = {acc0, acc1, acc2};
+    final float[][] acc = new float[3][NC];
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);

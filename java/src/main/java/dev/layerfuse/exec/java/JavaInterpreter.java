@@ -102,7 +102,7 @@ public final class JavaInterpreter {
       } else {
         long scratch = Kernels.conv2dScratch(g);
         JavaConv.conv2d(g, c.activation(), x, 0, arr(c.weight()), 0, arr(c.bias()), 0, c.padValues(), 0, res, 0, y, 0,
-            new float[(int) scratch], 0, scratch, false);
+            new float[(int) scratch], 0, scratch);
       }
     } else if (op instanceof ConvTransposeOp c) {
       ConvGeometry g = ConvGeometry.of(xs.dim(0), c.inChannels(), xs.dim(2), xs.dim(3), c.outChannels(), c.kernelH(),

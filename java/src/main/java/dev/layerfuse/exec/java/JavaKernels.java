@@ -49,7 +49,7 @@ public final class JavaKernels extends Kernels {
                                FloatBuf bias, long biasOffset, FloatBuf residual, long residualOffset,
                                FloatBuf c, long cOffset) {
     JavaGemm.gemm(g, arr(a), (int) aOffset, arr(b), (int) bOffset, arr(bias), (int) biasOffset,
-        arr(residual), (int) residualOffset, arr(c), (int) cOffset, a.isFrozen(), b.isFrozen());
+        arr(residual), (int) residualOffset, arr(c), (int) cOffset, b.isFrozen());
   }
 
   private static int off(Slice s) {
@@ -64,7 +64,7 @@ public final class JavaKernels extends Kernels {
   protected void conv2dUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice pad, Slice res,
                                  Slice y, Slice scratch) {
     JavaConv.conv2d(g, act, arr(x), off(x), arr(w), off(w), arr(bias), off(bias), arr(pad), off(pad), arr(res), off(res),
-        arr(y), off(y), arr(scratch), off(scratch), scratch == null ? 0 : scratch.length(), w.buf().isFrozen());
+        arr(y), off(y), arr(scratch), off(scratch), scratch == null ? 0 : scratch.length());
   }
 
   @Override

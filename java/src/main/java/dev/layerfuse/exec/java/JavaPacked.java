@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * Repacked copies of constant GEMM operands (a session's weights, which live in a frozen
+ * Repacked copies of constant GEMM operands (a session's Linear weights, which live in a frozen
  * buffer): the operand as K rows per block of its output dimension, each row its own array
- * indexed from 0, the form the Java kernels vectorise. Packing a 512 x 4608 conv weight on every
- * call cost as much as a third of the product; here it happens once per weight. Entries are
+ * indexed from 0, the form the Java kernels vectorise, packed once per weight instead of on
+ * every call (a transposed batch-1 weight was re-transposed per call before). Entries are
  * keyed by the parameter array's identity and dropped with it when its session is closed and
  * collected. The copy doubles the memory of the weights that take these paths.
  */
@@ -41,7 +41,7 @@ final class JavaPacked {
   /**
    * The K x dim operand at {@code src[offset..]} in blocks of {@code width} columns: with
    * {@code dimMajor} element (p, i) is {@code src[offset + i * ld + p]} (a Linear weight used
-   * transposed, or a conv weight when the output channels are the vector dimension), otherwise
+   * transposed), otherwise
    * {@code src[offset + p * ld + i]}.
    */
   static Blocks of(float[] src, int offset, int dim, int k, int ld, boolean dimMajor, int width) {
@@ -69,12 +69,5 @@ final class JavaPacked {
       rows[blk] = r;
     }
     return new Blocks(width, rows);
-  }
-
-  /** Number of source arrays with packed copies (for tests). */
-  static int cachedArrays() {
-    synchronized (CACHE) {
-      return CACHE.size();
-    }
   }
 }

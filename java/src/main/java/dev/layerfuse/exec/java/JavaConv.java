@@ -4,6 +4,7 @@ import dev.layerfuse.exec.Activation;
 import dev.layerfuse.exec.BiasMode;
 import dev.layerfuse.exec.ConvGeometry;
 import dev.layerfuse.exec.Gemm;
+import dev.layerfuse.exec.Kernels;
 
 /**
  * Pure-Java convolutions over NCHW float arrays at offsets, mirroring the native kernels:
@@ -51,9 +52,17 @@ final class JavaConv {
     return t;
   }
 
-  /** The conv as GEMMs over im2col tiles (1x1 stride-1: over the input itself). */
-  static void conv2d(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias, int bo,
-                     float[] pad, int po, float[] res, int ro, float[] y, int yo, float[] scratch, int so, long scratchLen) {
+  /**
+   * The conv as GEMMs over im2col tiles (1x1 stride-1: over the input itself), or, for small
+   * output maps with a constant weight, as the transposed product ({@link #transposed}).
+   */
+  static void conv2d(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, boolean constW, float[] bias,
+                     int bo, float[] pad, int po, float[] res, int ro, float[] y, int yo, float[] scratch, int so,
+                     long scratchLen) {
+    if (constW && Kernels.transposedConvApplies(g) && scratchLen >= Kernels.transposedConvScratch(g)) {
+      transposed(g, act, x, xo, w, wo, bias, bo, pad, po, res, ro, y, yo, scratch, so);
+      return;
+    }
     Tiles t = tiles(g, act, bias != null, res != null, scratchLen);
     long[] a = g.abiArray();
     int groups = (int) a[15], cin = (int) a[1], cout = (int) a[4];
@@ -72,6 +81,89 @@ final class JavaConv {
           im2colTile(a, x, xg, cinG, pad, pad == null ? 0 : po + grp * cinG, p0, cols, scratch, so);
           JavaGemm.gemm(cols == t.tile() ? t.full() : t.last(), w, wo + grp * coutG * k, scratch, so, bias,
               bo + grp * coutG, res, ro + yoff + p0, y, yo + yoff + p0);
+        }
+      }
+    }
+  }
+
+  /** The GEMM of {@link #transposed}: pixels x output channels, B the weight used transposed. */
+  private static final class TransposedSlot {
+    volatile Gemm gemm;
+  }
+
+  /**
+   * The conv of a small output map (7x7, 14x14: rows too short for C2's vector loop, which then
+   * runs mostly in its scalar pre- and post-loops) as {@code Y^T = col^T · W^T}: the vector
+   * dimension becomes the output channels. The transposed im2col (one row of taps per output
+   * pixel) and the pixels x channels product share the scratch; the weight is a session's
+   * constant, used through {@link JavaGemm}'s cached repacked copy; the epilogue runs while
+   * the product is transposed back into NCHW.
+   */
+  private static void transposed(ConvGeometry g, Activation act, float[] x, int xo, float[] w, int wo, float[] bias,
+                                 int bo, float[] pad, int po, float[] res, int ro, float[] y, int yo, float[] scratch,
+                                 int so) {
+    long[] a = g.abiArray();
+    int groups = (int) a[15], cin = (int) a[1], cout = (int) a[4];
+    int cinG = cin / groups, coutG = cout / groups;
+    int k = (int) g.im2colRows(), hw = (int) (a[2] * a[3]), ohw = (int) (a[16] * a[17]);
+    TransposedSlot slot = g.cached(unused -> new TransposedSlot());
+    Gemm gemm = slot.gemm;
+    if (gemm == null) slot.gemm = gemm = Gemm.of(ohw, coutG, k).transB(true).build();
+    int prod = so + ohw * k;
+    // Parallel.threads() is the caller's: read it here, not in the parts (pool threads see 1).
+    int parts = Math.min(ohw, 4 * dev.layerfuse.exec.Parallel.threads());
+    for (int n = 0; n < a[0]; n++) {
+      for (int grp = 0; grp < groups; grp++) {
+        int xg = xo + (n * cin + grp * cinG) * hw, yoff = (n * cout + grp * coutG) * ohw;
+        int padOff = pad == null ? 0 : po + grp * cinG;
+        dev.layerfuse.exec.Parallel.forEach(parts, part -> {
+          im2colRows(a, x, xg, cinG, pad, padOff, ohw * part / parts, ohw * (part + 1) / parts, scratch, so);
+        });
+        JavaGemm.gemm(gemm, scratch, so, w, wo + grp * coutG * k, null, 0, null, 0, scratch, prod, true);
+        int bg = bo + grp * coutG;
+        dev.layerfuse.exec.Parallel.forEach(coutG, co -> {
+          int row = yo + yoff + co * ohw;
+          float b = bias == null ? 0f : bias[bg + co];
+          for (int p = 0; p < ohw; p++) y[row + p] = scratch[prod + p * coutG + co] + b;
+          if (res != null) {
+            int rr = ro + yoff + co * ohw;
+            for (int p = 0; p < ohw; p++) y[row + p] += res[rr + p];
+          }
+          JavaEpilogue.activate(act, y, row, ohw);
+        });
+      }
+    }
+  }
+
+  /**
+   * Output pixels [p0, p1) of one image and group's transposed im2col: row p holds pixel p's
+   * taps in (channel, i, j) order, the pad value where a tap falls outside the input.
+   */
+  private static void im2colRows(long[] a, float[] x, int xo, int cinG, float[] pad, int po, int p0, int p1,
+                                 float[] out, int oo) {
+    int h = (int) a[2], w = (int) a[3], ow = (int) a[17], kh = (int) a[5], kw = (int) a[6];
+    int sh = (int) a[7], sw = (int) a[8], pt = (int) a[9], pl = (int) a[10], dh = (int) a[13], dw = (int) a[14];
+    int hw = h * w, k = cinG * kh * kw;
+    for (int p = p0; p < p1; p++) {
+      int y0 = (p / ow) * sh - pt, x0 = (p % ow) * sw - pl;
+      int d = oo + p * k;
+      boolean inside = y0 >= 0 && y0 + (kh - 1) * dh < h && x0 >= 0 && x0 + (kw - 1) * dw < w;
+      for (int c = 0; c < cinG; c++) {
+        int plane = xo + c * hw;
+        if (inside) {
+          for (int i = 0; i < kh; i++) {
+            int src = plane + (y0 + i * dh) * w + x0;
+            for (int j = 0; j < kw; j++) out[d++] = x[src + j * dw];
+          }
+          continue;
+        }
+        float pv = pad == null ? 0f : pad[po + c];
+        for (int i = 0; i < kh; i++) {
+          int iy = y0 + i * dh;
+          for (int j = 0; j < kw; j++) {
+            int ix = x0 + j * dw;
+            out[d++] = iy < 0 || iy >= h || ix < 0 || ix >= w ? pv : x[plane + iy * w + ix];
+          }
         }
       }
     }

@@ -101,7 +101,7 @@ public final class JavaInterpreter {
         JavaConv.depthwise(g, c.activation(), x, 0, arr(c.weight()), 0, arr(c.bias()), 0, c.padValues(), 0, res, 0, y, 0);
       } else {
         long scratch = Kernels.conv2dScratch(g);
-        JavaConv.conv2d(g, c.activation(), x, 0, arr(c.weight()), 0, arr(c.bias()), 0, c.padValues(), 0, res, 0, y, 0,
+        JavaConv.conv2d(g, c.activation(), x, 0, arr(c.weight()), 0, false, arr(c.bias()), 0, c.padValues(), 0, res, 0, y, 0,
             new float[(int) scratch], 0, scratch);
       }
     } else if (op instanceof ConvTransposeOp c) {

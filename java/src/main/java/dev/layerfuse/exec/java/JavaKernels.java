@@ -63,7 +63,7 @@ public final class JavaKernels extends Kernels {
   @Override
   protected void conv2dUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice pad, Slice res,
                                  Slice y, Slice scratch) {
-    JavaConv.conv2d(g, act, arr(x), off(x), arr(w), off(w), arr(bias), off(bias), arr(pad), off(pad), arr(res), off(res),
+    JavaConv.conv2d(g, act, arr(x), off(x), arr(w), off(w), w.buf().isFrozen(), arr(bias), off(bias), arr(pad), off(pad), arr(res), off(res),
         arr(y), off(y), arr(scratch), off(scratch), scratch == null ? 0 : scratch.length());
   }
 

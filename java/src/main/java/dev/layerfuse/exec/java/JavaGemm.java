@@ -16,6 +16,24 @@ final class JavaGemm {
   private JavaGemm() {}
 
   /**
+   * Whether the block update runs on {@link VectorGemm} (the Vector API): the
+   * {@code jdk.incubator.vector} module is in the boot layer ({@code --add-modules
+   * jdk.incubator.vector}), its preferred vectors hold at least 8 floats, and the system property
+   * {@code layerfuse.java.vector} is not {@code false}. Otherwise the plain kernel runs, silently.
+   */
+  static final boolean VECTOR = vectorProbe();
+
+  private static boolean vectorProbe() {
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+    if ("false".equalsIgnoreCase(System.getProperty("layerfuse.java.vector"))) return false;
+    try {
+      return VectorGemm.lanes() >= 8;
+    } catch (LinkageError | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
    * As {@link #gemm(Gemm, float[], int, float[], int, float[], int, float[], int, float[], int)},
    * told whether B is constant (a session's frozen weight): a constant B is used through a cached
    * repacked copy ({@link JavaPacked}), which skips the per-call packing and turns the batch-1
@@ -188,6 +206,10 @@ final class JavaGemm {
    */
   private static void rowBlock(Gemm g, float[] a, int aOff, float[][] rows, int r0, int p0, int kc, int j0, int nc,
                                float[] bias, int biasOff, float[] res, int resOff, float[] c, int cOff) {
+    if (VECTOR) {
+      VectorGemm.rowBlock(g, a, aOff, rows, r0, p0, kc, j0, nc, bias, biasOff, res, resOff, c, cOff);
+      return;
+    }
     int m = (int) g.m(), k = (int) g.k(), lda = (int) g.lda(), ldc = (int) g.ldc();
     float[][] acc = SCRATCH.get().acc;
     boolean first = p0 == 0, last = p0 + kc == k;

@@ -20,6 +20,20 @@ public final class JavaKernels extends Kernels {
     return INSTANCE;
   }
 
+  /**
+   * Whether the GEMM kernels run on the Vector API (the JVM was started with
+   * {@code --add-modules jdk.incubator.vector}); false means the plain-Java kernels.
+   */
+  public static boolean vectorised() {
+    return JavaGemm.VECTOR;
+  }
+
+  /** {@code java/vector} (Vector API kernels) or {@code java/plain}. */
+  @Override
+  public String describe() {
+    return vectorised() ? "java/vector" : "java/plain";
+  }
+
   @Override
   public Backend backend() {
     return Backend.JAVA;

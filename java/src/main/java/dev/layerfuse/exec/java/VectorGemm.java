@@ -1,0 +1,188 @@
+package dev.layerfuse.exec.java;
+
+import dev.layerfuse.exec.Activation;
+import dev.layerfuse.exec.BiasMode;
+import dev.layerfuse.exec.Gemm;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Java GEMM's block update written with the Vector API ({@code jdk.incubator.vector}): a
+ * register tile of six output rows by two vectors (12 accumulators held across the whole K
+ * block; per K step two vector loads of the packed B row, six broadcasts of A, twelve FMAs), the
+ * epilogue applied on the tile before it is stored. Loaded only when the module is in the boot
+ * layer ({@link JavaGemm#VECTOR}); without it this class is never touched and the plain kernel
+ * runs. Columns past the last whole vector take a scalar loop.
+ */
+final class VectorGemm {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+
+  private VectorGemm() {}
+
+  /** Vector lanes of the preferred species (16 with AVX-512, 8 with AVX2). */
+  static int lanes() {
+    return L;
+  }
+
+  /**
+   * As {@code JavaGemm.rowBlock}: C[:, j0..j0+nc) (+)= A[:, p0..p0+kc) · rows[r0..r0+kc), the
+   * epilogue after the last block, applied to each block of {@link #MC} rows while it is in L2. The
+   * kernels always accumulate into C (a first block zeroes its tile first) and take no epilogue:
+   * C2 (JDK 17) keeps vectors in registers only when every operation on them is inlined and no
+   * vector value merges from two branches; a called epilogue or a zero-or-load choice boxed them
+   * (10x slower).
+   */
+  static void rowBlock(Gemm g, float[] a, int aOff, float[][] rows, int r0, int p0, int kc, int j0, int nc,
+                       float[] bias, int biasOff, float[] res, int resOff, float[] c, int cOff) {
+    int m = (int) g.m(), lda = (int) g.lda(), ldc = (int) g.ldc();
+    boolean first = p0 == 0, last = p0 + kc == (int) g.k();
+    int two = nc - nc % (2 * L), one = nc - nc % L;
+    for (int ib = 0; ib < m; ib += MC) {
+      int ie = Math.min(m, ib + MC), full = ib + (ie - ib) / 6 * 6;
+      if (first) for (int i = ib; i < ie; i++) java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j0 + nc, 0f);
+      // Column tile outer, row bands inner: the tile's kc x 2L slice of B stays in L1 across the bands.
+      for (int j = 0; j < two; j += 2 * L) {
+        if (full > ib) {
+          float[] panel = panel(kc);
+          for (int p = 0; p < kc; p++) System.arraycopy(rows[r0 + p], j, panel, p * 2 * L, 2 * L);
+          for (int i0 = ib; i0 < full; i0 += 6) {
+            tile6x2(a, aOff + i0 * lda + p0, lda, panel, kc, j, c, cOff + i0 * ldc + j0, ldc);
+          }
+        }
+        for (int i = full; i < ie; i++) tile1x2(a, aOff + i * lda + p0, rows, r0, kc, j, c, cOff + i * ldc + j0);
+      }
+      for (int i = ib; i < ie; i++) {
+        int cr = cOff + i * ldc + j0, ar = aOff + i * lda + p0;
+        if (one > two) tile1x1(a, ar, rows, r0, kc, two, c, cr);
+        for (int j = one; j < nc; j++) {
+          float sum = c[cr + j];
+          for (int p = 0; p < kc; p++) sum = Math.fma(a[ar + p], rows[r0 + p][j], sum);
+          c[cr + j] = sum;
+        }
+        if (last) epilogue(g, c, cr, nc, i, j0, bias, biasOff, res, resOff);
+      }
+    }
+  }
+
+  /** Rows of A per pass over the column tiles: their K block (MC x 256 floats) stays in L2. */
+  private static final int MC = 96;
+
+  private static final ThreadLocal<float[][]> PANEL = ThreadLocal.withInitial(() -> new float[1][0]);
+
+  /** This thread's panel buffer for kc x 2L floats. */
+  private static float[] panel(int kc) {
+    float[][] holder = PANEL.get();
+    if (holder[0].length < kc * 2 * L) holder[0] = new float[Math.max(kc, 256) * 2 * L];
+    return holder[0];
+  }
+
+  /**
+   * Six output rows x two vectors from a panel: the column tile's kc x 2L slice of B copied
+   * contiguously, so the loads are linear in p (their range checks hoisted out of the loop, which
+   * the per-row arrays of the block kept inside it).
+   */
+  private static void tile6x2(float[] a, int ai, int lda, float[] panel, int kc, int j, float[] c, int ci, int ldc) {
+    int jl = j + L;
+    FloatVector c00 = FloatVector.fromArray(S, c, ci + j), c01 = FloatVector.fromArray(S, c, ci + jl);
+    FloatVector c10 = FloatVector.fromArray(S, c, ci + ldc + j), c11 = FloatVector.fromArray(S, c, ci + ldc + jl);
+    FloatVector c20 = FloatVector.fromArray(S, c, ci + 2 * ldc + j);
+    FloatVector c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + jl);
+    FloatVector c30 = FloatVector.fromArray(S, c, ci + 3 * ldc + j);
+    FloatVector c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + jl);
+    FloatVector c40 = FloatVector.fromArray(S, c, ci + 4 * ldc + j);
+    FloatVector c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + jl);
+    FloatVector c50 = FloatVector.fromArray(S, c, ci + 5 * ldc + j);
+    FloatVector c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + jl);
+    int a0 = ai, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(S, panel, p * 2 * L), b1 = FloatVector.fromArray(S, panel, p * 2 * L + L);
+      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[a1 + p]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[a2 + p]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[a3 + p]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[a4 + p]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[a5 + p]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+    }
+    c00.intoArray(c, ci + j);
+    c01.intoArray(c, ci + jl);
+    c10.intoArray(c, ci + ldc + j);
+    c11.intoArray(c, ci + ldc + jl);
+    c20.intoArray(c, ci + 2 * ldc + j);
+    c21.intoArray(c, ci + 2 * ldc + jl);
+    c30.intoArray(c, ci + 3 * ldc + j);
+    c31.intoArray(c, ci + 3 * ldc + jl);
+    c40.intoArray(c, ci + 4 * ldc + j);
+    c41.intoArray(c, ci + 4 * ldc + jl);
+    c50.intoArray(c, ci + 5 * ldc + j);
+    c51.intoArray(c, ci + 5 * ldc + jl);
+  }
+
+  private static void tile1x2(float[] a, int ai, float[][] rows, int r0, int kc, int j, float[] c, int ci) {
+    int jl = j + L;
+    FloatVector c0 = FloatVector.fromArray(S, c, ci + j), c1 = FloatVector.fromArray(S, c, ci + jl);
+    for (int p = 0; p < kc; p++) {
+      float[] b = rows[r0 + p];
+      FloatVector x = FloatVector.broadcast(S, a[ai + p]);
+      c0 = x.fma(FloatVector.fromArray(S, b, j), c0);
+      c1 = x.fma(FloatVector.fromArray(S, b, jl), c1);
+    }
+    c0.intoArray(c, ci + j);
+    c1.intoArray(c, ci + jl);
+  }
+
+  private static void tile1x1(float[] a, int ai, float[][] rows, int r0, int kc, int j, float[] c, int ci) {
+    FloatVector c0 = FloatVector.fromArray(S, c, ci + j);
+    for (int p = 0; p < kc; p++) {
+      c0 = FloatVector.broadcast(S, a[ai + p]).fma(FloatVector.fromArray(S, rows[r0 + p], j), c0);
+    }
+    c0.intoArray(c, ci + j);
+  }
+
+  /**
+   * The epilogue of output row {@code row}, columns [j0, j0 + n), stored at {@code c[ci..)}: bias,
+   * residual, then a clamp (ReLU, ReLU6) or leaky ReLU in vectors; other activations, and the
+   * columns past the last whole vector, through {@link JavaEpilogue}.
+   */
+  private static void epilogue(Gemm g, float[] c, int ci, int n, int row, int j0, float[] bias, int biasOff,
+                               float[] res, int resOff) {
+    BiasMode mode = g.biasMode();
+    Activation act = g.activation();
+    Activation.Kind kind = act.kind();
+    boolean residual = g.hasResidual();
+    if (mode == BiasMode.NONE && !residual && kind == Activation.Kind.NONE) return;
+    boolean vectorAct = kind == Activation.Kind.NONE || kind == Activation.Kind.CLAMP || kind == Activation.Kind.LEAKY_RELU;
+    float rowBias = mode == BiasMode.PER_ROW ? bias[biasOff + row] : 0f;
+    int rr = residual ? resOff + row * (int) g.ldr() + j0 : 0, bc = biasOff + j0;
+    float lo = act.lo(), hi = act.hi(), alpha = act.alpha();
+    int one = n - n % L;
+    for (int j = 0; j < one; j += L) {
+      FloatVector v = FloatVector.fromArray(S, c, ci + j).add(rowBias);
+      if (mode == BiasMode.PER_COL) v = v.add(FloatVector.fromArray(S, bias, bc + j));
+      if (residual) v = v.add(FloatVector.fromArray(S, res, rr + j));
+      if (kind == Activation.Kind.CLAMP) v = v.max(lo).min(hi);
+      if (kind == Activation.Kind.LEAKY_RELU) v = v.blend(v.mul(alpha), v.compare(VectorOperators.LT, 0f));
+      v.intoArray(c, ci + j);
+    }
+    for (int j = one; j < n; j++) {
+      float v = c[ci + j] + rowBias;
+      if (mode == BiasMode.PER_COL) v += bias[bc + j];
+      if (residual) v += res[rr + j];
+      c[ci + j] = vectorAct ? act.apply(v) : v;
+    }
+    if (!vectorAct) JavaEpilogue.activate(act, c, ci, n);
+  }
+}

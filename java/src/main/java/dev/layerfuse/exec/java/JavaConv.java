@@ -276,12 +276,14 @@ final class JavaConv {
     int last = wd - 1 - (kw - 1) * dx + px;
     int hi = last < 0 ? lo : Math.max(lo, Math.min(ow, last / sx + 1));
     float[] acc = DW_ROW.get().ensure(ow);
+    boolean vector = JavaGemm.VECTOR && sx == 1 && dx == 1;
     for (int oy = 0; oy < oh; oy++) {
       int iy0 = oy * s[0] - p[0];
       boolean nineTaps = kh == 3 && kw == 3 && iy0 >= 0 && iy0 + 2 * d[0] < h;
       java.util.Arrays.fill(acc, 0, ow, bv);
       if (nineTaps) {
-        taps9(x, xp + iy0 * wd - px, d[0] * wd, dx, sx, w, wk, acc, lo, hi);
+        int base = xp + iy0 * wd - px, from = vector ? VectorDepthwise.taps9(x, base, d[0] * wd, w, wk, acc, lo, hi) : lo;
+        taps9(x, base, d[0] * wd, dx, sx, w, wk, acc, from, hi);
       }
       for (int i = 0; i < kh; i++) {
         int iy = iy0 + i * d[0];
@@ -296,7 +298,9 @@ final class JavaConv {
         int xr = xp + iy * wd;
         if (!nineTaps) {
           if (kw == 3) {
-            taps3(x, xr - px, dx, sx, w[wk + i * 3], w[wk + i * 3 + 1], w[wk + i * 3 + 2], acc, lo, hi);
+            float w0 = w[wk + i * 3], w1 = w[wk + i * 3 + 1], w2 = w[wk + i * 3 + 2];
+            int from = vector ? VectorDepthwise.taps3(x, xr - px, w0, w1, w2, acc, lo, hi) : lo;
+            taps3(x, xr - px, dx, sx, w0, w1, w2, acc, from, hi);
           } else {
             for (int ox = lo; ox < hi; ox++) {
               int ix = xr + ox * sx - px;

@@ -206,9 +206,9 @@ final class JavaGemm {
    */
   private static void rowBlock(Gemm g, float[] a, int aOff, float[][] rows, int r0, int p0, int kc, int j0, int nc,
                                float[] bias, int biasOff, float[] res, int resOff, float[] c, int cOff) {
-    // Fewer than six rows (batch-1..5 Linears): the plain kernel streams each B row once, the
+    // Fewer than eight rows (batch-1..7 Linears): the plain kernel streams each B row once, the
     // memory-bound order; the vector tiles would walk the rows 2L floats at a time (2x slower).
-    if (VECTOR && g.m() >= 6) {
+    if (VECTOR && g.m() >= 8) {
       VectorGemm.rowBlock(g, a, aOff, rows, r0, p0, kc, j0, nc, bias, biasOff, res, resOff, c, cOff);
       return;
     }

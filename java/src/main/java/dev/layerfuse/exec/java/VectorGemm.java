@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Java GEMM's block update written with the Vector API ({@code jdk.incubator.vector}): a
- * register tile of six output rows by two vectors (12 accumulators held across the whole K
- * block; per K step two vector loads of the packed B row, six broadcasts of A, twelve FMAs), the
+ * register tile of eight output rows by two vectors (16 accumulators held across the whole K
+ * block; per K step two vector loads of the packed B panel, eight broadcasts of A, 16 FMAs), the
  * epilogue applied on the tile before it is stored. Loaded only when the module is in the boot
  * layer ({@link JavaGemm#VECTOR}); without it this class is never touched and the plain kernel
  * runs. Columns past the last whole vector take a scalar loop.
@@ -40,15 +40,15 @@ final class VectorGemm {
     boolean first = p0 == 0, last = p0 + kc == (int) g.k();
     int two = nc - nc % (2 * L), one = nc - nc % L;
     for (int ib = 0; ib < m; ib += MC) {
-      int ie = Math.min(m, ib + MC), full = ib + (ie - ib) / 6 * 6;
+      int ie = Math.min(m, ib + MC), full = ib + (ie - ib) / MR * MR;
       if (first) for (int i = ib; i < ie; i++) java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j0 + nc, 0f);
       // Column tile outer, row bands inner: the tile's kc x 2L slice of B stays in L1 across the bands.
       for (int j = 0; j < two; j += 2 * L) {
         if (full > ib) {
           float[] panel = panel(kc);
           for (int p = 0; p < kc; p++) System.arraycopy(rows[r0 + p], j, panel, p * 2 * L, 2 * L);
-          for (int i0 = ib; i0 < full; i0 += 6) {
-            tile6x2(a, aOff + i0 * lda + p0, lda, panel, kc, j, c, cOff + i0 * ldc + j0, ldc);
+          for (int i0 = ib; i0 < full; i0 += MR) {
+            tile8x2(a, aOff + i0 * lda + p0, lda, panel, kc, j, c, cOff + i0 * ldc + j0, ldc);
           }
         }
         for (int i = full; i < ie; i++) tile1x2(a, aOff + i * lda + p0, rows, r0, kc, j, c, cOff + i * ldc + j0);
@@ -66,8 +66,11 @@ final class VectorGemm {
     }
   }
 
+  /** Rows of the register tile: 8 x 2 vectors, 16 accumulators (conv output channels come in multiples of 8). */
+  private static final int MR = 8;
+
   /** Rows of A per pass over the column tiles: their K block (MC x 256 floats) stays in L2. */
-  private static final int MC = 96;
+  private static final int MC = 96; // a multiple of MR
 
   private static final ThreadLocal<float[][]> PANEL = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -79,23 +82,21 @@ final class VectorGemm {
   }
 
   /**
-   * Six output rows x two vectors from a panel: the column tile's kc x 2L slice of B copied
+   * Eight output rows x two vectors from a panel: the column tile's kc x 2L slice of B copied
    * contiguously, so the loads are linear in p (their range checks hoisted out of the loop, which
    * the per-row arrays of the block kept inside it).
    */
-  private static void tile6x2(float[] a, int ai, int lda, float[] panel, int kc, int j, float[] c, int ci, int ldc) {
+  private static void tile8x2(float[] a, int ai, int lda, float[] panel, int kc, int j, float[] c, int ci, int ldc) {
     int jl = j + L;
     FloatVector c00 = FloatVector.fromArray(S, c, ci + j), c01 = FloatVector.fromArray(S, c, ci + jl);
     FloatVector c10 = FloatVector.fromArray(S, c, ci + ldc + j), c11 = FloatVector.fromArray(S, c, ci + ldc + jl);
-    FloatVector c20 = FloatVector.fromArray(S, c, ci + 2 * ldc + j);
-    FloatVector c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + jl);
-    FloatVector c30 = FloatVector.fromArray(S, c, ci + 3 * ldc + j);
-    FloatVector c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + jl);
-    FloatVector c40 = FloatVector.fromArray(S, c, ci + 4 * ldc + j);
-    FloatVector c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + jl);
-    FloatVector c50 = FloatVector.fromArray(S, c, ci + 5 * ldc + j);
-    FloatVector c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + jl);
-    int a0 = ai, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+    FloatVector c20 = FloatVector.fromArray(S, c, ci + 2 * ldc + j), c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + jl);
+    FloatVector c30 = FloatVector.fromArray(S, c, ci + 3 * ldc + j), c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + jl);
+    FloatVector c40 = FloatVector.fromArray(S, c, ci + 4 * ldc + j), c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + jl);
+    FloatVector c50 = FloatVector.fromArray(S, c, ci + 5 * ldc + j), c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + jl);
+    FloatVector c60 = FloatVector.fromArray(S, c, ci + 6 * ldc + j), c61 = FloatVector.fromArray(S, c, ci + 6 * ldc + jl);
+    FloatVector c70 = FloatVector.fromArray(S, c, ci + 7 * ldc + j), c71 = FloatVector.fromArray(S, c, ci + 7 * ldc + jl);
+    int a0 = ai, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
     for (int p = 0; p < kc; p++) {
       FloatVector b0 = FloatVector.fromArray(S, panel, p * 2 * L), b1 = FloatVector.fromArray(S, panel, p * 2 * L + L);
       FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
@@ -116,6 +117,12 @@ final class VectorGemm {
       x = FloatVector.broadcast(S, a[a5 + p]);
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[a6 + p]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[a7 + p]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
     }
     c00.intoArray(c, ci + j);
     c01.intoArray(c, ci + jl);
@@ -129,6 +136,10 @@ final class VectorGemm {
     c41.intoArray(c, ci + 4 * ldc + jl);
     c50.intoArray(c, ci + 5 * ldc + j);
     c51.intoArray(c, ci + 5 * ldc + jl);
+    c60.intoArray(c, ci + 6 * ldc + j);
+    c61.intoArray(c, ci + 6 * ldc + jl);
+    c70.intoArray(c, ci + 7 * ldc + j);
+    c71.intoArray(c, ci + 7 * ldc + jl);
   }
 
   private static void tile1x2(float[] a, int ai, float[][] rows, int r0, int kc, int j, float[] c, int ci) {

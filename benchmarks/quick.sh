@@ -11,7 +11,11 @@ if [ ! -f "$jar" ]; then
   (cd "$root" && mvn -B -q -DskipTests package)
 fi
 mkdir -p "$(dirname "$out")"
-java -jar "$jar" 'PatternBenchmark|NetworkBenchmark' \
+# The Java backend with its Vector API kernels (as ./layerfuse runs it); LAYERFUSE_VECTOR=false
+# measures the plain-Java kernels. (A command-line -jvmArgsAppend replaces the annotation's.)
+jvm_args="-Dlayerfuse.blas.threads=1"
+if [ "${LAYERFUSE_VECTOR:-true}" != "false" ]; then jvm_args="$jvm_args --add-modules jdk.incubator.vector"; fi
+java -jar "$jar" 'PatternBenchmark|NetworkBenchmark' -jvmArgsAppend "$jvm_args" \
   -p pattern=conv3x3-bn-relu,dw3x3-bn-relu,pw1x1-bn-relu,gemm-relu-b1 \
   -p model=resnet18,mobilenetv2,mlp-bn -p threads=1 \
   -wi 3 -w 1s -i 5 -r 1s -f 1 -rf json -rff "$out"

@@ -267,13 +267,19 @@ final class JavaConv {
     }
   }
 
-  /** Per-thread output-row accumulator for {@link #depthwise}. */
+  /** Per-thread output-row (or small plane) accumulator and padded-plane copy for {@link #depthwise}. */
   private static final class DwRow {
     float[] acc = new float[0];
+    float[] padded = new float[0];
 
     float[] ensure(int ow) {
       if (acc.length < ow) acc = new float[ow];
       return acc;
+    }
+
+    float[] ensurePadded(int n) {
+      if (padded.length < n) padded = new float[n];
+      return padded;
     }
   }
 
@@ -301,9 +307,26 @@ final class JavaConv {
     }
   }
 
+  /** Whether a depthwise plane goes through {@link VectorDepthwise#flatPlane3x3}: 3x3, stride 1, pad 1, rows under 32. */
+  private static boolean flatPlane(ConvGeometry g) {
+    int[] s = g.stride(), p = g.pads(), d = g.dilation();
+    return JavaGemm.VECTOR && g.kh() == 3 && g.kw() == 3 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1
+        && p[0] == 1 && p[1] == 1 && p[2] == 1 && p[3] == 1 && g.inW() < 32;
+  }
+
   private static void depthwisePlane(ConvGeometry g, Activation act, float[] x, int xp, float[] w, int wk, float pv,
                                      float bv, float[] res, int rp, float[] y, int yp) {
     int h = (int) g.inH(), wd = (int) g.inW(), kh = g.kh(), kw = g.kw();
+    if (flatPlane(g)) {
+      int n = h * wd;
+      DwRow buf = DW_ROW.get();
+      float[] padded = buf.ensurePadded(n + 2 * (wd + 1)), out = buf.ensure(n);
+      VectorDepthwise.flatPlane3x3(x, xp, h, wd, w, wk, pv, bv, padded, out);
+      if (res != null) for (int i = 0; i < n; i++) out[i] += res[rp + i];
+      System.arraycopy(out, 0, y, yp, n);
+      JavaEpilogue.activate(act, y, yp, n);
+      return;
+    }
     int oh = (int) g.outH(), ow = (int) g.outW();
     int[] s = g.stride(), p = g.pads(), d = g.dilation();
     int sx = s[1], px = p[1], dx = d[1];

@@ -61,4 +61,67 @@ final class VectorDepthwise {
     }
     return ox;
   }
+
+  /**
+   * A whole 3x3 stride-1 pad-1 depthwise plane of a small map (rows too short for whole vectors)
+   * as one flat row: with the plane copied between {@code w + 1} pad values on each side, output
+   * pixel p's tap (i, j) is at flat offset {@code p + (i - 1) * w + (j - 1)}, so every tap is one
+   * shifted vector load over the plane. That offset wraps to the neighbouring row in the first
+   * and last columns, which are then recomputed with scalar taps. {@code out[0..h*w)} gets
+   * bias + taps; {@code padded} holds at least {@code h * w + 2 * (w + 1)} floats.
+   */
+  static void flatPlane3x3(float[] x, int xp, int h, int w, float[] wt, int wk, float pv, float bv, float[] padded,
+                           float[] out) {
+    int n = h * w, base = w + 1;
+    java.util.Arrays.fill(padded, 0, base, pv);
+    System.arraycopy(x, xp, padded, base, n);
+    java.util.Arrays.fill(padded, base + n, n + 2 * base, pv);
+    FloatVector w00 = FloatVector.broadcast(S, wt[wk]), w01 = FloatVector.broadcast(S, wt[wk + 1]);
+    FloatVector w02 = FloatVector.broadcast(S, wt[wk + 2]), w10 = FloatVector.broadcast(S, wt[wk + 3]);
+    FloatVector w11 = FloatVector.broadcast(S, wt[wk + 4]), w12 = FloatVector.broadcast(S, wt[wk + 5]);
+    FloatVector w20 = FloatVector.broadcast(S, wt[wk + 6]), w21 = FloatVector.broadcast(S, wt[wk + 7]);
+    FloatVector w22 = FloatVector.broadcast(S, wt[wk + 8]);
+    int p = 0;
+    for (; p + L <= n; p += L) {
+      int i0 = p, i1 = p + w, i2 = p + 2 * w; // top-left taps of rows -1, 0, +1 in padded
+      FloatVector v0 = w00.fma(FloatVector.fromArray(S, padded, i0), FloatVector.broadcast(S, bv));
+      v0 = w01.fma(FloatVector.fromArray(S, padded, i0 + 1), v0);
+      v0 = w02.fma(FloatVector.fromArray(S, padded, i0 + 2), v0);
+      FloatVector v1 = w10.mul(FloatVector.fromArray(S, padded, i1));
+      v1 = w11.fma(FloatVector.fromArray(S, padded, i1 + 1), v1);
+      v1 = w12.fma(FloatVector.fromArray(S, padded, i1 + 2), v1);
+      FloatVector v2 = w20.mul(FloatVector.fromArray(S, padded, i2));
+      v2 = w21.fma(FloatVector.fromArray(S, padded, i2 + 1), v2);
+      v2 = w22.fma(FloatVector.fromArray(S, padded, i2 + 2), v2);
+      v0.add(v1.add(v2)).intoArray(out, p);
+    }
+    for (; p < n; p++) out[p] = flatTaps(padded, p, w, wt, wk, bv);
+    for (int oy = 0; oy < h; oy++) {
+      out[oy * w] = edgeTaps(x, xp, h, w, oy, 0, wt, wk, pv, bv);
+      out[oy * w + w - 1] = edgeTaps(x, xp, h, w, oy, w - 1, wt, wk, pv, bv);
+    }
+  }
+
+  /** Output pixel p of {@link #flatPlane3x3} from the padded plane (interior columns). */
+  private static float flatTaps(float[] padded, int p, int w, float[] wt, int wk, float bv) {
+    float v = bv;
+    for (int i = 0; i < 3; i++) {
+      for (int j = 0; j < 3; j++) v = Math.fma(wt[wk + i * 3 + j], padded[p + i * w + j], v);
+    }
+    return v;
+  }
+
+  /** Output pixel (oy, ox) with every tap checked against the plane (pad value outside). */
+  private static float edgeTaps(float[] x, int xp, int h, int w, int oy, int ox, float[] wt, int wk, float pv,
+                                float bv) {
+    float v = bv;
+    for (int i = 0; i < 3; i++) {
+      int iy = oy + i - 1;
+      for (int j = 0; j < 3; j++) {
+        int ix = ox + j - 1;
+        v = Math.fma(wt[wk + i * 3 + j], iy < 0 || iy >= h || ix < 0 || ix >= w ? pv : x[xp + iy * w + ix], v);
+      }
+    }
+    return v;
+  }
 }

@@ -43,7 +43,10 @@ final class JavaGemm {
                    float[] res, int resOff, float[] c, int cOff, boolean constB) {
     int m = (int) g.m(), n = (int) g.n(), k = (int) g.k();
     if (m == 0 || n == 0) return;
-    if (k > 0 && constB && (long) n * k >= 4096) {
+    // With the Vector API a batch-1..3 Linear takes vector dot products over the weight rows as
+    // stored (one sequential stream per row) instead of the repacked copy.
+    boolean vectorDots = VECTOR && g.transB() && m < 4;
+    if (k > 0 && constB && (long) n * k >= 4096 && !vectorDots) {
       packedB(g, a, aOff, b, bOff, bias, biasOff, res, resOff, c, cOff);
     } else {
       gemm(g, a, aOff, b, bOff, bias, biasOff, res, resOff, c, cOff);
@@ -128,7 +131,8 @@ final class JavaGemm {
       int ai = aOff + i * lda;
       for (int j = j0; j < j1; j++) {
         int bj = g.transB() ? bOff + j * ldb : bOff + j;
-        c[cOff + i * ldc + j] = bStride == 1 ? dot(a, ai, b, bj, k) : dotStrided(a, ai, b, bj, bStride, k);
+        c[cOff + i * ldc + j] = bStride != 1 ? dotStrided(a, ai, b, bj, bStride, k)
+            : VECTOR ? VectorGemm.dot(a, ai, b, bj, k) : dot(a, ai, b, bj, k);
       }
     }
   }

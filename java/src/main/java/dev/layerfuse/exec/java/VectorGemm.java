@@ -164,6 +164,25 @@ final class VectorGemm {
   }
 
   /**
+   * dot(x[xo..xo+k), y[yo..yo+k)) with four vector accumulators: the batch-1 Linear streams each
+   * weight row once, at memory bandwidth (C2 does not vectorise the scalar reduction).
+   */
+  static float dot(float[] x, int xo, float[] y, int yo, int k) {
+    FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+    int p = 0;
+    for (; p + 4 * L <= k; p += 4 * L) {
+      s0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), s0);
+      s1 = FloatVector.fromArray(S, x, xo + p + L).fma(FloatVector.fromArray(S, y, yo + p + L), s1);
+      s2 = FloatVector.fromArray(S, x, xo + p + 2 * L).fma(FloatVector.fromArray(S, y, yo + p + 2 * L), s2);
+      s3 = FloatVector.fromArray(S, x, xo + p + 3 * L).fma(FloatVector.fromArray(S, y, yo + p + 3 * L), s3);
+    }
+    for (; p + L <= k; p += L) s0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), s0);
+    float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    for (; p < k; p++) sum = Math.fma(x[xo + p], y[yo + p], sum);
+    return sum;
+  }
+
+  /**
    * The epilogue of output row {@code row}, columns [j0, j0 + n), stored at {@code c[ci..)}: bias,
    * residual, then a clamp (ReLU, ReLU6) or leaky ReLU in vectors; other activations, and the
    * columns past the last whole vector, through {@link JavaEpilogue}.

@@ -103,9 +103,11 @@ public final class Parallel {
   }
 
   /**
-   * Runs {@code task(0) .. task(parts - 1)}: part 0 on the caller, the others on the pool (at
-   * most {@link #threads()} at a time in total). Runs everything on the caller when the thread
-   * count is 1, there is one part, or no pool is open. Rethrows the first failure.
+   * Runs {@code task(0) .. task(parts - 1)} on the caller and up to {@link #threads()} - 1 pool
+   * workers: each claims the next unclaimed part until none is left (so a thread slowed by a
+   * shared core does less, instead of the others waiting for its fixed share). Runs everything on
+   * the caller when the thread count is 1, there is one part, or no pool is open. Rethrows the
+   * first failure.
    */
   public static void forEach(int parts, IntConsumer task) {
     int t = Math.min(threads(), parts);
@@ -117,25 +119,24 @@ public final class Parallel {
       for (int i = 0; i < parts; i++) task.accept(i);
       return;
     }
-    // t lanes; lane L runs parts L, L + t, L + 2t, ...
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    Runnable lane = () -> {
+      for (int i = next.getAndIncrement(); i < parts; i = next.getAndIncrement()) task.accept(i);
+    };
     @SuppressWarnings("unchecked")
     Future<?>[] f = new Future<?>[t - 1];
     int submitted = 0;
     RuntimeException failure = null;
     try {
-      for (int lane = 1; lane < t; lane++) {
-        final int l = lane, lanes = t;
-        f[lane - 1] = p.submit(() -> {
-          for (int i = l; i < parts; i += lanes) task.accept(i);
-        });
+      for (int k = 1; k < t; k++) {
+        f[k - 1] = p.submit(lane);
         submitted++;
       }
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      // The pool closed under us: the caller does the rest.
-      for (int lane = submitted + 1; lane < t; lane++) for (int i = lane; i < parts; i += t) task.accept(i);
+      // The pool closed under us: the caller's lane claims what the missing workers would have.
     }
     try {
-      for (int i = 0; i < parts; i += t) task.accept(i);
+      lane.run();
     } catch (RuntimeException e) {
       failure = e;
     }

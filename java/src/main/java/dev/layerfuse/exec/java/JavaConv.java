@@ -109,9 +109,11 @@ final class JavaConv {
     // Tiles no wider than an even split of the pixels, so every thread gets work.
     Tiles t = tiles(g, act, bias != null, res != null, Math.min(share, (long) k * ((ohw + threads - 1) / threads)));
     int tilesPerPlane = (ohw + t.tile() - 1) / t.tile(), planes = (int) a[0] * groups;
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
     dev.layerfuse.exec.Parallel.forEach(threads, lane -> dev.layerfuse.exec.Parallel.withThreads(1, () -> {
       int sLane = so + (int) (lane * share);
-      for (int item = lane; item < planes * tilesPerPlane; item += threads) {
+      // Tiles claimed one at a time: a thread on a busier core takes fewer.
+      for (int item = next.getAndIncrement(); item < planes * tilesPerPlane; item = next.getAndIncrement()) {
         int plane = item / tilesPerPlane, n = plane / groups, grp = plane % groups;
         int p0 = (item % tilesPerPlane) * t.tile(), cols = Math.min(t.tile(), ohw - p0);
         int xg = xo + (n * cin + grp * cinG) * hw, yoff = (n * cout + grp * coutG) * ohw;

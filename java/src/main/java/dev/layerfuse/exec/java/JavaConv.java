@@ -93,8 +93,8 @@ final class JavaConv {
   }
 
   /**
-   * The im2col conv on {@code threads} threads: each takes every threads-th pixel tile of each
-   * image and group, im2cols it into its own share of the scratch and runs the GEMM on it
+   * The im2col conv on {@code threads} threads: each claims the next unclaimed pixel tile (of
+   * any image and group), im2cols it into its own share of the scratch and runs the GEMM on it
    * alone (one fork per conv instead of one per tile and step; the 56x56 convs of ResNet-18
    * scaled 1.1x on two threads when the tiles' im2col and GEMM were each split).
    */

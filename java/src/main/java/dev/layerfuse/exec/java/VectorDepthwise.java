@@ -22,7 +22,6 @@ final class VectorDepthwise {
    * is the top-left input of column 0, rows {@code rs} apart. Returns end.
    */
   static int taps9(float[] x, int base, int rs, float[] w, int wk, float[] acc, int lo, int hi) {
-
     FloatVector w00 = FloatVector.broadcast(S, w[wk]), w01 = FloatVector.broadcast(S, w[wk + 1]);
     FloatVector w02 = FloatVector.broadcast(S, w[wk + 2]), w10 = FloatVector.broadcast(S, w[wk + 3]);
     FloatVector w11 = FloatVector.broadcast(S, w[wk + 4]), w12 = FloatVector.broadcast(S, w[wk + 5]);
@@ -48,7 +47,6 @@ final class VectorDepthwise {
 
   /** acc[ox] += one kernel row's three taps for ox in [lo, end); returns end (as {@link #taps9}). */
   static int taps3(float[] x, int base, float w0, float w1, float w2, float[] acc, int lo, int hi) {
-
     FloatVector a = FloatVector.broadcast(S, w0), b = FloatVector.broadcast(S, w1), c = FloatVector.broadcast(S, w2);
     int ox = lo;
     for (; ox + L <= hi; ox += L) {
@@ -76,25 +74,9 @@ final class VectorDepthwise {
     java.util.Arrays.fill(padded, 0, base, pv);
     System.arraycopy(x, xp, padded, base, n);
     java.util.Arrays.fill(padded, base + n, n + 2 * base, pv);
-    FloatVector w00 = FloatVector.broadcast(S, wt[wk]), w01 = FloatVector.broadcast(S, wt[wk + 1]);
-    FloatVector w02 = FloatVector.broadcast(S, wt[wk + 2]), w10 = FloatVector.broadcast(S, wt[wk + 3]);
-    FloatVector w11 = FloatVector.broadcast(S, wt[wk + 4]), w12 = FloatVector.broadcast(S, wt[wk + 5]);
-    FloatVector w20 = FloatVector.broadcast(S, wt[wk + 6]), w21 = FloatVector.broadcast(S, wt[wk + 7]);
-    FloatVector w22 = FloatVector.broadcast(S, wt[wk + 8]);
-    int p = 0;
-    for (; p + L <= n; p += L) {
-      int i0 = p, i1 = p + w, i2 = p + 2 * w; // top-left taps of rows -1, 0, +1 in padded
-      FloatVector v0 = w00.fma(FloatVector.fromArray(S, padded, i0), FloatVector.broadcast(S, bv));
-      v0 = w01.fma(FloatVector.fromArray(S, padded, i0 + 1), v0);
-      v0 = w02.fma(FloatVector.fromArray(S, padded, i0 + 2), v0);
-      FloatVector v1 = w10.mul(FloatVector.fromArray(S, padded, i1));
-      v1 = w11.fma(FloatVector.fromArray(S, padded, i1 + 1), v1);
-      v1 = w12.fma(FloatVector.fromArray(S, padded, i1 + 2), v1);
-      FloatVector v2 = w20.mul(FloatVector.fromArray(S, padded, i2));
-      v2 = w21.fma(FloatVector.fromArray(S, padded, i2 + 1), v2);
-      v2 = w22.fma(FloatVector.fromArray(S, padded, i2 + 2), v2);
-      v0.add(v1.add(v2)).intoArray(out, p);
-    }
+    // Rows w apart in the padded copy: the same nine-tap loop as a row of a large map.
+    java.util.Arrays.fill(out, 0, n, bv);
+    int p = taps9(padded, 0, w, wt, wk, out, 0, n);
     for (; p < n; p++) out[p] = flatTaps(padded, p, w, wt, wk, bv);
     for (int oy = 0; oy < h; oy++) {
       out[oy * w] = edgeTaps(x, xp, h, w, oy, 0, wt, wk, pv, bv);

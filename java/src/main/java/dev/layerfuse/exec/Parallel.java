@@ -1,12 +1,9 @@
 package dev.layerfuse.exec;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -14,16 +11,24 @@ import java.util.function.IntConsumer;
  * shared by every session that asked for more than one thread. The pool exists while such
  * sessions are open ({@link #acquire}/{@link #release}, reference-counted) and its threads end
  * when the last one closes. A kernel splits its work with {@link #forEach}: the calling thread
- * runs the first part and waits for the rest, so a session with {@code threads = T} uses exactly
+ * runs parts itself and waits for the rest, so a session with {@code threads = T} uses exactly
  * T threads (itself and T - 1 workers), and with {@code T = 1} nothing leaves the caller.
  * The thread count in effect is per calling thread ({@link #threads()}), set by the session
  * around each run.
+ *
+ * <p>A network forks once per layer, often for a fraction of a millisecond of work, so waking a
+ * parked thread (tens of microseconds on a virtual machine) would eat the gain. Idle workers
+ * therefore spin for {@link #SPIN_NANOS} (system property {@code layerfuse.spin.micros}, default
+ * 200; 0 parks at once) before parking, and a caller waiting for the last part spins as long
+ * before it parks: between the layers of a run both threads stay awake, as ONNX Runtime's do.
  */
 public final class Parallel {
   private static final ThreadLocal<int[]> THREADS = ThreadLocal.withInitial(() -> new int[] {1});
   private static final Object LOCK = new Object();
-  private static ExecutorService pool;
+  private static Pool pool;
   private static int users, poolSize;
+  /** How long an idle worker, or a caller waiting for workers, spins before it parks. */
+  static final long SPIN_NANOS = Math.max(0, Long.getLong("layerfuse.spin.micros", 200)) * 1000;
   /** Every worker thread started, so the last release can wait until each has ended. */
   private static final java.util.List<Thread> STARTED = new java.util.ArrayList<>();
 
@@ -53,7 +58,7 @@ public final class Parallel {
     synchronized (LOCK) {
       users++;
       if (pool == null || poolSize < threads - 1) {
-        ExecutorService old = pool;
+        Pool old = pool;
         poolSize = Math.max(poolSize, threads - 1);
         pool = newPool(poolSize);
         if (old != null) old.shutdown();
@@ -64,7 +69,7 @@ public final class Parallel {
   /** Unregisters a user from {@link #acquire}; the last one shuts the pool down and waits for its threads. */
   public static void release(int threads) {
     if (threads == 1) return;
-    ExecutorService done = null;
+    Pool done = null;
     synchronized (LOCK) {
       if (users == 0) return;
       if (--users == 0) {
@@ -81,7 +86,6 @@ public final class Parallel {
         if (pool == null) STARTED.clear();
       }
       try {
-        done.awaitTermination(10, TimeUnit.SECONDS);
         for (Thread t : workers) t.join(10_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -89,17 +93,102 @@ public final class Parallel {
     }
   }
 
-  private static ExecutorService newPool(int size) {
-    AtomicInteger n = new AtomicInteger();
-    ThreadFactory f = r -> {
-      Thread t = new Thread(r, "layerfuse-worker-" + n.incrementAndGet());
+  private static Pool newPool(int size) {
+    Pool p = new Pool();
+    for (int i = 0; i < size; i++) {
+      Thread t = new Thread(p::work, "layerfuse-worker-" + (i + 1));
       t.setDaemon(true);
+      p.workers.add(t);
       synchronized (LOCK) {
         STARTED.add(t);
       }
-      return t;
-    };
-    return new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), f);
+      t.start();
+    }
+    return p;
+  }
+
+  /** The workers and the queue of jobs they take: one entry per helper a job asked for. */
+  private static final class Pool {
+    final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
+    final java.util.List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Workers parked or about to park: a submitter unparks these. */
+    final java.util.Set<Thread> parked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    volatile boolean shutdown;
+
+    void submit(Job job, int helpers) {
+      for (int i = 0; i < helpers; i++) queue.offer(job);
+      // After the offer: a worker that announced parking before it re-checked the queue is woken.
+      for (Thread t : parked) LockSupport.unpark(t);
+    }
+
+    void shutdown() {
+      shutdown = true;
+      for (Thread t : workers) LockSupport.unpark(t);
+    }
+
+    void work() {
+      Thread self = Thread.currentThread();
+      long idleSince = System.nanoTime();
+      while (!shutdown) {
+        Job job = queue.poll();
+        if (job != null) {
+          job.lane();
+          idleSince = System.nanoTime();
+        } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+          Thread.onSpinWait();
+        } else {
+          parked.add(self);
+          if (queue.isEmpty() && !shutdown) LockSupport.park(this);
+          parked.remove(self);
+          idleSince = System.nanoTime();
+        }
+      }
+    }
+  }
+
+  /** One {@link #forEach}: parts are claimed one at a time; the caller waits until all are done. */
+  private static final class Job {
+    final IntConsumer task;
+    final int parts;
+    final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    volatile Thread waiter;
+
+    Job(IntConsumer task, int parts) {
+      this.task = task;
+      this.parts = parts;
+    }
+
+    /** Claims and runs parts until none is left; after a failure the unclaimed parts are dropped. */
+    void lane() {
+      for (int i = next.getAndIncrement(); i < parts; i = next.getAndIncrement()) {
+        int finished = 1;
+        try {
+          task.accept(i);
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+          finished += Math.max(0, parts - next.getAndSet(parts));
+        }
+        if (done.addAndGet(finished) == parts) {
+          Thread w = waiter;
+          if (w != null) LockSupport.unpark(w);
+        }
+      }
+    }
+
+    /** Spins, then parks, until every part has finished (whoever ran it). */
+    void await() {
+      long start = System.nanoTime();
+      while (done.get() < parts) {
+        if (System.nanoTime() - start < SPIN_NANOS) {
+          Thread.onSpinWait();
+        } else {
+          waiter = Thread.currentThread();
+          while (done.get() < parts) LockSupport.park(this);
+          return;
+        }
+      }
+    }
   }
 
   /**
@@ -111,7 +200,7 @@ public final class Parallel {
    */
   public static void forEach(int parts, IntConsumer task) {
     int t = Math.min(threads(), parts);
-    ExecutorService p;
+    Pool p;
     synchronized (LOCK) {
       p = pool;
     }
@@ -119,39 +208,17 @@ public final class Parallel {
       for (int i = 0; i < parts; i++) task.accept(i);
       return;
     }
-    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-    Runnable lane = () -> {
-      for (int i = next.getAndIncrement(); i < parts; i = next.getAndIncrement()) task.accept(i);
-    };
-    @SuppressWarnings("unchecked")
-    Future<?>[] f = new Future<?>[t - 1];
-    int submitted = 0;
-    RuntimeException failure = null;
-    try {
-      for (int k = 1; k < t; k++) {
-        f[k - 1] = p.submit(lane);
-        submitted++;
-      }
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // The pool closed under us: the caller's lane claims what the missing workers would have.
+    Job job = new Job(task, parts);
+    p.submit(job, t - 1);
+    job.lane();
+    job.await();
+    // Entries no worker took (all busy elsewhere): nothing is left for them to claim.
+    while (p.queue.remove(job)) {
+      // removed one
     }
-    try {
-      lane.run();
-    } catch (RuntimeException e) {
-      failure = e;
-    }
-    for (int k = 0; k < submitted; k++) {
-      try {
-        f[k].get();
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (failure == null) {
-          failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        if (failure == null) failure = new IllegalStateException("interrupted while waiting for workers", e);
-      }
-    }
-    if (failure != null) throw failure;
+    Throwable e = job.failure.get();
+    if (e instanceof RuntimeException r) throw r;
+    if (e instanceof Error err) throw err;
+    if (e != null) throw new IllegalStateException(e);
   }
 }

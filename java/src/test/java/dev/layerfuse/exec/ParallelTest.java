@@ -65,25 +65,87 @@ class ParallelTest {
     assertEquals(0, workers(), "workers end with the last user");
   }
 
+  @Test
+  void concurrentCallersShareThePoolAndEveryPartRunsOnce() throws Exception {
+    // The build runs this class twice: spinning workers (default) and parking at once (spin 0).
+    String spin = System.getProperty("layerfuse.spin.micros");
+    assertEquals(spin == null ? 200_000L : Long.parseLong(spin) * 1000, Parallel.SPIN_NANOS);
+    Parallel.acquire(2);
+    try {
+      int callers = 4, rounds = 300, parts = 7;
+      java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
+      AtomicIntegerArray perRound = new AtomicIntegerArray(callers * rounds);
+      java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(callers);
+      java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        int caller = c;
+        fs.add(ex.submit(() -> Parallel.withThreads(2, () -> {
+          for (int r = 0; r < rounds; r++) {
+            int slot = caller * rounds + r;
+            Parallel.forEach(parts, i -> {
+              hits.incrementAndGet();
+              perRound.incrementAndGet(slot);
+            });
+            // forEach returned: every part of this round has finished, none is still running.
+            assertEquals(parts, perRound.get(slot), "caller " + caller + " round " + r);
+          }
+        })));
+      }
+      for (java.util.concurrent.Future<?> f : fs) f.get(60, TimeUnit.SECONDS);
+      ex.shutdown();
+      assertEquals((long) callers * rounds * parts, hits.get());
+      // A part that throws an Error: the Error itself reaches the caller, and the other parts still end first.
+      AssertionError err = new AssertionError("part failed");
+      assertSame(err, assertThrows(AssertionError.class, () -> Parallel.withThreads(2, () -> Parallel.forEach(64, i -> {
+        if (i == 3) throw err;
+      }))));
+    } finally {
+      Parallel.release(2);
+    }
+    assertEquals(0, workers(), "workers end with the last user");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"native", "java"})
   void pointwiseAndThreeByThreeConvsSplitOverThreadsMatch(String backend) {
     Kernels k = KernelVariants.get(backend.equals("java") ? "java" : "native/" + Backends.defaultIsa().name().toLowerCase());
-    for (int ks : new int[] {1, 3}) {
-      dev.layerfuse.nn.Module m = new dev.layerfuse.nn.Sequential(
-          dev.layerfuse.nn.Conv2d.builder(128, 64, ks).padding(ks / 2).build(), new dev.layerfuse.nn.ReLU());
-      Graph g = Init.randomize(m, 5).toGraph(Shape.of(2, 128, 16, 16));
-      float[] x = new float[(int) Shape.of(2, 128, 16, 16).numel()];
-      java.util.SplittableRandom r = new java.util.SplittableRandom(ks);
-      for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
-      Map<String, Tensor> in = Map.of("input", Tensor.wrap(Shape.of(2, 128, 16, 16), x));
-      try (Session s1 = Session.of(g, k, 1); Session s2 = Session.of(g, k, 2)) {
-        float[] one = s1.run(in).values().iterator().next().toArray(), two = s2.run(in).values().iterator().next().toArray();
-        dev.layerfuse.tensor.Difference d = dev.layerfuse.tensor.Difference.of(one, two);
-        assertTrue(d.within(1e-5), backend + " k" + ks + ": " + d);
+    // 16x16 maps: a 1x1 conv splits its output channels; 32x32: its output pixels.
+    for (int size : new int[] {16, 32}) {
+      for (int ks : new int[] {1, 3}) {
+        dev.layerfuse.nn.Module m = new dev.layerfuse.nn.Sequential(
+            dev.layerfuse.nn.Conv2d.builder(128, 64, ks).padding(ks / 2).build(), new dev.layerfuse.nn.ReLU());
+        assertSplitMatches(k, m, Shape.of(2, 128, size, size), backend + " k" + ks + " @" + size);
       }
     }
     assertEquals(0, workers());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"native", "java"})
+  void poolsAndABatchOneLinearSplitOverThreadsMatch(String backend) {
+    Kernels k = KernelVariants.get(backend.equals("java") ? "java" : "native/" + Backends.defaultIsa().name().toLowerCase());
+    assertSplitMatches(k, new dev.layerfuse.nn.Sequential(new dev.layerfuse.nn.MaxPool2d(3, 2, 1, 1, false),
+        new dev.layerfuse.nn.AvgPool2d(3, 1, 1, false, false)), Shape.of(1, 37, 64, 64), backend + " pools");
+    // 600 x 1000 weights: a memory-bound batch-1 product, split by the bytes it streams.
+    assertSplitMatches(k, new dev.layerfuse.nn.Linear(600, 1000), Shape.of(1, 600), backend + " linear");
+    assertEquals(0, workers());
+  }
+
+  /** The module run by a 1-thread and a 2-thread session gives the same output within 1e-5. */
+  private static void assertSplitMatches(Kernels k, dev.layerfuse.nn.Module m, Shape shape, String what) {
+    Graph g = Init.randomize(m, 5).toGraph(shape);
+    float[] x = new float[(int) shape.numel()];
+    java.util.SplittableRandom r = new java.util.SplittableRandom(shape.numel());
+    for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+    Map<String, Tensor> in = Map.of("input", Tensor.wrap(shape, x));
+    try (Session s1 = Session.of(g, k, 1); Session s2 = Session.of(g, k, 2)) {
+      float[] one = s1.run(in).values().iterator().next().toArray(), two = s2.run(in).values().iterator().next().toArray();
+      dev.layerfuse.tensor.Difference d = dev.layerfuse.tensor.Difference.of(one, two);
+      assertTrue(d.within(1e-5), what + ": " + d);
+      // Against the reference interpreter too, so a part skipped or written twice cannot pass as "equal".
+      float[] ref = dev.layerfuse.exec.java.JavaInterpreter.run(g, in).values().iterator().next().toArray();
+      assertTrue(dev.layerfuse.tensor.Difference.of(ref, two).within(1e-5), what + " vs reference");
+    }
   }
 
   @ParameterizedTest

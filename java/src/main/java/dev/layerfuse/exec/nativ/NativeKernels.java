@@ -70,7 +70,9 @@ public final class NativeKernels extends Kernels {
                                FloatBuf c, long cOffset) {
     int t = Parallel.threads();
     long n = g.n();
-    if (t > 1 && n >= 128 && 2.0 * g.m() * n * g.k() >= PARALLEL_MIN_FLOPS) {
+    // A batch-1..4 product is memory-bound: split it by the bytes of weight it streams, not its flops.
+    boolean streaming = g.m() <= 4 && n * g.k() >= PARALLEL_MIN_STREAM;
+    if (t > 1 && n >= 128 && (streaming || 2.0 * g.m() * n * g.k() >= PARALLEL_MIN_FLOPS)) {
       // Output columns split over the threads: for a batch-1 Linear each thread streams its own weight rows.
       long chunk = ((n + t - 1) / t + 15) / 16 * 16;
       int parts = (int) ((n + chunk - 1) / chunk);
@@ -110,6 +112,9 @@ public final class NativeKernels extends Kernels {
   /** Work below this many flops runs on the calling thread whatever the session's thread count. */
   private static final double PARALLEL_MIN_FLOPS = 1 << 22;
 
+  /** A batch-1..4 GEMM streaming at least this many weights (1 MB) is split over the threads. */
+  private static final long PARALLEL_MIN_STREAM = 1 << 18;
+
   private static long addr(Slice s, long floats) {
     return s == null ? 0L : ((NativeFloatBuf) s.buf()).address(s.offset() + floats);
   }
@@ -121,10 +126,32 @@ public final class NativeKernels extends Kernels {
     int t = Parallel.threads();
     long k = g.im2colRows(), ohw = a[16] * a[17], hw = a[2] * a[3], outC = a[4];
     long scratchPer = scratch == null ? 0 : scratch.length() / Math.max(1, t);
+    long groups = a[15], cinG = a[1] / groups, coutG = outC / groups;
+    if (t > 1 && g.pointwise() && ohw < 256L * t && coutG >= 32L * t
+        && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS / 4) {
+      // 1x1 on a small map (late layers: 14x14, 7x7): a pixel split would leave each thread a
+      // sliver of columns and every thread packing all the weights, so split the output channels
+      // instead (each thread streams only its own weight rows; the small input is read by all).
+      long chunk = ((coutG + t - 1) / t + 15) / 16 * 16;
+      int parts = (int) ((coutG + chunk - 1) / chunk);
+      int biasMode = bias == null ? BiasMode.NONE.code() : BiasMode.PER_ROW.code();
+      Parallel.forEach(parts, p -> {
+        long m0 = p * chunk, rows = Math.min(coutG, m0 + chunk) - m0;
+        for (long img = 0; img < a[0]; img++) {
+          for (long grp = 0; grp < groups; grp++) {
+            long xo = (img * a[1] + grp * cinG) * hw, yo = (img * outC + grp * coutG + m0) * ohw;
+            check("lf_f32_gemm_bias_act", g, LayerfuseNative.lf_f32_gemm_bias_act(isa.code(), 0, rows, ohw, cinG,
+                addr(w, (grp * coutG + m0) * cinG), cinG, addr(x, xo), ohw, addr(y, yo), ohw,
+                addr(bias, grp * coutG + m0), biasMode, addr(res, yo), ohw, act.kind().code(), act.alpha(), act.lo(),
+                act.hi()));
+          }
+        }
+      });
+      return;
+    }
     if (t > 1 && g.pointwise() && ohw >= 128 && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS) {
       // 1x1 stride 1: one GEMM per image and group, split over output pixels (each thread packs only
       // its own columns of the input; splitting channels instead made every thread pack all of it).
-      long groups = a[15], cinG = a[1] / groups, coutG = outC / groups;
       long chunk = ((ohw + t - 1) / t + 63) / 64 * 64;
       int parts = (int) ((ohw + chunk - 1) / chunk);
       int biasMode = bias == null ? BiasMode.NONE.code() : BiasMode.PER_ROW.code();
@@ -205,7 +232,7 @@ public final class NativeKernels extends Kernels {
     long[] a = g.abiArray();
     int t = Parallel.threads();
     long c = a[1], hw = a[2] * a[3], ohw = a[16] * a[17], kk = a[5] * a[6];
-    if (t > 1 && c >= 16 && 2.0 * a[0] * c * ohw * kk >= PARALLEL_MIN_FLOPS / 4) {
+    if (t > 1 && c >= 16 && 2.0 * a[0] * c * ohw * kk >= PARALLEL_MIN_FLOPS / 16) {
       long chunk = ((c + t - 1) / t + 7) / 8 * 8;
       int parts = (int) ((c + chunk - 1) / chunk);
       Parallel.forEach(parts, p -> {
@@ -236,6 +263,20 @@ public final class NativeKernels extends Kernels {
   @Override
   protected void pool2dUnchecked(ConvGeometry g, boolean max, boolean countIncludePad, Slice x, Slice y) {
     long[] a = g.abiArray();
+    int t = Parallel.threads();
+    long planes = a[0] * a[1], hw = a[2] * a[3], ohw = a[16] * a[17], taps = a[5] * a[6];
+    if (t > 1 && planes >= 2L * t && (double) planes * ohw * taps >= PARALLEL_MIN_FLOPS / 16) {
+      // Planes (image x channel) split over the threads; each part is a one-image pool of its planes.
+      long chunk = (planes + t - 1) / t;
+      int parts = (int) ((planes + chunk - 1) / chunk);
+      Parallel.forEach(parts, p -> {
+        long p0 = p * chunk, cn = Math.min(planes, p0 + chunk) - p0;
+        check("lf_f32_pool2d", g, LayerfuseNative.lf_f32_pool2d_v(isa.code(), 1, cn, a[2], a[3], cn, a[5], a[6], a[7],
+            a[8], a[9], a[10], a[11], a[12], a[13], a[14], 1, a[16], a[17], max ? 1 : 0, countIncludePad ? 1 : 0,
+            addr(x, p0 * hw), addr(y, p0 * ohw)));
+      });
+      return;
+    }
     check("lf_f32_pool2d", g, LayerfuseNative.lf_f32_pool2d_v(isa.code(), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], max ? 1 : 0,
         countIncludePad ? 1 : 0, addr(x), addr(y)));
   }

@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * {@code layerfuse bench}: fused vs unfused latency of one {@code run} each (input conversion and
- * output copies included), median and p90 of at least 30 timings after warm-up.
+ * output copies included), median and p90 of at least 30 timings of each after warm-up, the two
+ * timed interleaved.
  */
 final class Bench {
   static final int MIN_RUNS = 30;
@@ -29,7 +30,8 @@ final class Bench {
       out.println("Usage: layerfuse bench MODEL.onnx [--threads N] [--batch N] [--backend native|java|auto] [--json FILE]");
       out.println("                       [--runs N] [--warmup-ms MS] [--profile]");
       out.println("Fused vs unfused latency: after warm-up, the median (and p90) of at least 30 wall-clock timings of");
-      out.println("one run each, at most 5 minutes per model. --json writes {model, backend, threads, batch, fused,");
+      out.println("one run each, fused and unfused interleaved (so a host changing speed part-way shifts both alike),");
+      out.println("at most 5 minutes per model. --json writes {model, backend, threads, batch, fused,");
       out.println("unfused, speedup}. --threads N: the session's intra-op threads (the caller and N - 1 pool workers).");
       out.println("--profile: then the fused model's kernel calls with their median times (the 15 slowest, and the");
       out.println("total per kernel kind).");
@@ -55,9 +57,11 @@ final class Bench {
         if (!yf.get(o).type().isFloating()) continue;
         worst = Math.max(worst, Difference.of(yu.get(o).toTensor().toArray(), yf.get(o).toTensor().toArray()).relative());
       }
-      Progress p = Progress.on(out, 2 * runs);
-      Timing.Stats u = Timing.measure(() -> unfused.run(feed), runs, 10 * runs, warmup, BUDGET_NANOS / 2, () -> p.step("unfused"));
-      Timing.Stats f = Timing.measure(() -> fused.run(feed), runs, 10 * runs, warmup, BUDGET_NANOS / 2, () -> p.step("fused"));
+      Progress p = Progress.on(out, runs);
+      // Interleaved, so a host that changes speed part-way cannot make one of the two look faster.
+      Timing.Stats[] uf = Timing.measurePair(() -> unfused.run(feed), () -> fused.run(feed), runs, 10 * runs, warmup,
+          BUDGET_NANOS, () -> p.step("unfused + fused"));
+      Timing.Stats u = uf[0], f = uf[1];
       double speedup = u.medianMs() / f.medianMs();
       out.printf(Locale.ROOT, "%-10s %12s %12s %6s%n", "", "median ms", "p90 ms", "runs");
       out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %6d%n", "unfused", u.medianMs(), u.p90Ms(), u.runs());

@@ -49,6 +49,11 @@ void dwconv_direct(const int64_t* g, const float* x, const float* weight, const 
                    const float* residual, float* y, const lf_epilogue& e);
 // Max pooling on NCHW with masked loads (the same file); NaN in a window gives NaN.
 void maxpool_direct(const int64_t* g, const float* x, float* y);
+// C = A * B^T for few rows of A, B read as stored (src/isa/gemm_nt_avx512.cpp); no epilogue.
+void gemm_nt_small(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                   float* c, int64_t ldc);
+// Rows of A up to which gemm_nt_small beats OpenBLAS's sgemm (which repacks B on every call).
+constexpr int64_t kGemmNtSmallMaxRows = 12;
 }  // namespace avx512
 
 // The table for isa, or nullptr when the value is unknown or the CPU cannot run it.

@@ -121,6 +121,16 @@ LF_TEST(every_activation_and_residual) {
       for (bool residual : {false, true}) check_case(isa, 1, 9, 70, 31, LF_BIAS_PER_COL, residual, act);
 }
 
+LF_TEST(few_rows_times_transposed_weight) {
+  // Batch 2..12 against a transposed B (the AVX-512 dot-product kernel): every row-tile height
+  // 1..8 and a second tile, one to three weight rows per tile, K tails of 1..15 and none.
+  for (int isa : supported_isas())
+    for (int64_t m : {2, 3, 7, 8, 9, 12, 13})
+      for (int64_t n : {1, 2, 3, 4, 50})
+        for (int64_t k : {16, 17, 31, 64, 300})
+          check_case(isa, 1, m, n, k, n % 2 ? LF_BIAS_PER_COL : LF_BIAS_PER_ROW, k == 17, kActs[m % 3]);
+}
+
 LF_TEST(wide_output_uses_several_panels) {
   // 8 x 9000 outputs span several 256 KB panels: each panel's epilogue must see its own bias slice.
   for (int isa : supported_isas()) check_case(isa, 0, 8, 9000, 5, LF_BIAS_PER_COL, true, kActs[2]);

@@ -1,0 +1,77 @@
+// C = A * B^T for few rows of A (a Linear layer at batch 2..32: A the activations, B the weight as
+// stored, one output feature per row), AVX-512. Each output is a dot product along K, so the weight
+// is read row by row as stored, once per call, with no packing: OpenBLAS's sgemm repacks the whole
+// weight on every call, which at these batch sizes costs as much as the product itself. A register
+// tile of up to 8 rows of A x 3 rows of B keeps 24 vector accumulators over all of K (11 loads per
+// 24 FMAs); the three weight rows stay in L1 while every group of 8 A rows passes over them, and A
+// (batch x K) stays in L2. The K tail is a masked load. Sums are reduced once per output.
+// gcc 12 reports _mm512_undefined_ps() inside _mm512_reduce_add_ps as (maybe) uninitialized.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "../internal.h"
+
+namespace lf {
+namespace avx512 {
+namespace {
+
+template <int MR, int NR>
+void tile(int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
+  __m512 acc[MR][NR];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
+  int64_t p = 0;
+  for (; p + 16 <= k; p += 16) {
+    __m512 w[NR];
+    for (int j = 0; j < NR; ++j) w[j] = _mm512_loadu_ps(b + j * ldb + p);
+    for (int i = 0; i < MR; ++i) {
+      const __m512 x = _mm512_loadu_ps(a + i * lda + p);
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_fmadd_ps(x, w[j], acc[i][j]);
+    }
+  }
+  if (p < k) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (k - p)) - 1u);
+    __m512 w[NR];
+    for (int j = 0; j < NR; ++j) w[j] = _mm512_maskz_loadu_ps(m, b + j * ldb + p);
+    for (int i = 0; i < MR; ++i) {
+      const __m512 x = _mm512_maskz_loadu_ps(m, a + i * lda + p);
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_fmadd_ps(x, w[j], acc[i][j]);
+    }
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) c[i * ldc + j] = _mm512_reduce_add_ps(acc[i][j]);
+}
+
+using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t);
+
+template <int NR>
+TileFn tile_for(int64_t mr) {
+  switch (mr) {
+    case 1: return tile<1, NR>;
+    case 2: return tile<2, NR>;
+    case 3: return tile<3, NR>;
+    case 4: return tile<4, NR>;
+    case 5: return tile<5, NR>;
+    case 6: return tile<6, NR>;
+    case 7: return tile<7, NR>;
+    default: return tile<8, NR>;
+  }
+}
+
+}  // namespace
+
+void gemm_nt_small(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                   float* c, int64_t ldc) {
+  for (int64_t j0 = 0; j0 < n; j0 += 3) {
+    const int64_t nr = n - j0 < 3 ? n - j0 : 3;
+    for (int64_t i0 = 0; i0 < m; i0 += 8) {
+      const int64_t mr = m - i0 < 8 ? m - i0 : 8;
+      const TileFn f = nr == 3 ? tile_for<3>(mr) : nr == 2 ? tile_for<2>(mr) : tile_for<1>(mr);
+      f(k, a + i0 * lda, lda, b + j0 * ldb, ldb, c + i0 * ldc + j0, ldc);
+    }
+  }
+}
+
+}  // namespace avx512
+}  // namespace lf

@@ -25,7 +25,8 @@ import java.util.function.IntConsumer;
 public final class Parallel {
   private static final ThreadLocal<int[]> THREADS = ThreadLocal.withInitial(() -> new int[] {1});
   private static final Object LOCK = new Object();
-  private static Pool pool;
+  /** Written under {@link #LOCK}; read without it by every fork. */
+  private static volatile Pool pool;
   private static int users, poolSize;
   /** How long an idle worker, or a caller waiting for workers, spins before it parks. */
   static final long SPIN_NANOS = Math.max(0, Long.getLong("layerfuse.spin.micros", 200)) * 1000;
@@ -200,10 +201,7 @@ public final class Parallel {
    */
   public static void forEach(int parts, IntConsumer task) {
     int t = Math.min(threads(), parts);
-    Pool p;
-    synchronized (LOCK) {
-      p = pool;
-    }
+    Pool p = pool;
     if (t <= 1 || p == null) {
       for (int i = 0; i < parts; i++) task.accept(i);
       return;

@@ -117,6 +117,13 @@ class ParallelTest {
         assertSplitMatches(k, m, Shape.of(2, 128, size, size), backend + " k" + ks + " @" + size);
       }
     }
+    // A 7x7 output map: too few rows for an even row split, so the packed direct conv splits
+    // 16-channel blocks of the output (batch 2: one image at a time), the second with a residual.
+    dev.layerfuse.nn.Module small = dev.layerfuse.nn.Residual.builder()
+        .mainInline(new dev.layerfuse.nn.Sequential(dev.layerfuse.nn.Conv2d.builder(64, 80, 3).padding(1).build(),
+            new dev.layerfuse.nn.ReLU(), dev.layerfuse.nn.Conv2d.builder(80, 64, 3).padding(1).build()))
+        .post("relu", new dev.layerfuse.nn.ReLU()).build();
+    assertSplitMatches(k, small, Shape.of(2, 64, 7, 7), backend + " 7x7 residual");
     assertEquals(0, workers());
   }
 

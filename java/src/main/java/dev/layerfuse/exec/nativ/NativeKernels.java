@@ -207,6 +207,24 @@ public final class NativeKernels extends Kernels {
       conv2dUnchecked(g, act, x, w, bias, pad, res, y, scratch);
       return;
     }
+    if (parts > 1 && outH < 4L * t && outC >= 32L * t) {
+      // Few output rows (7x7 maps): a row split is uneven (4 + 3), so split whole 16-channel blocks
+      // of the output instead, one image at a time; each part reorders the (small) input itself.
+      long chunk = ((outC + t - 1) / t + 15) / 16 * 16, perChannel = Kernels.packedWeightFloats(g) / outC;
+      int channelParts = (int) ((outC + chunk - 1) / chunk);
+      long share = scratch.length() / channelParts, hw = a[2] * a[3];
+      Parallel.forEach(channelParts, p -> {
+        long m0 = p * chunk, m = Math.min(outC, m0 + chunk) - m0;
+        for (long img = 0; img < a[0]; img++) {
+          long yo = (img * outC + m0) * ohw;
+          check("lf_f32_conv2d_packed", g, LayerfuseNative.lf_f32_conv2d_packed_v(isa.code(), 1, a[1], a[2], a[3], m,
+              a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 1, a[16], a[17], 0, outH,
+              addr(x, img * a[1] * hw), addr(packed, m0 * perChannel), addr(bias, m0), addr(pad, 0), addr(res, yo),
+              addr(y, yo), addr(scratch, p * share), share, act.kind().code(), act.alpha(), act.lo(), act.hi()));
+        }
+      });
+      return;
+    }
     if (parts == 1) {
       packedRows(g, a, 0, outH, act, x, packed, bias, pad, res, y, addr(scratch), scratch.length());
       return;

@@ -111,7 +111,8 @@ public final class Parallel {
   /** The workers and the queue of jobs they take: one entry per helper a job asked for. */
   private static final class Pool {
     final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
-    final java.util.List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Filled before the pool is published (under the pool lock), read-only afterwards. */
+    final java.util.List<Thread> workers = new java.util.ArrayList<>();
     /** Workers parked or about to park: a submitter unparks these. */
     final java.util.Set<Thread> parked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     volatile boolean shutdown;

@@ -126,26 +126,16 @@ public final class NativeKernels extends Kernels {
     int t = Parallel.threads();
     long k = g.im2colRows(), ohw = a[16] * a[17], hw = a[2] * a[3], outC = a[4];
     long scratchPer = scratch == null ? 0 : scratch.length() / Math.max(1, t);
-    long groups = a[15], cinG = a[1] / groups, coutG = outC / groups;
+    long coutG = outC / a[15];
     if (t > 1 && g.pointwise() && ohw < 256L * t && coutG >= 32L * t
         && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS / 4) {
       // 1x1 on a small map (late layers: 14x14, 7x7): a pixel split would leave each thread a
       // sliver of columns and every thread packing all the weights, so split the output channels
       // instead (each thread streams only its own weight rows; the small input is read by all).
       long chunk = ((coutG + t - 1) / t + 15) / 16 * 16;
-      int parts = (int) ((coutG + chunk - 1) / chunk);
-      int biasMode = bias == null ? BiasMode.NONE.code() : BiasMode.PER_ROW.code();
-      Parallel.forEach(parts, p -> {
-        long m0 = p * chunk, rows = Math.min(coutG, m0 + chunk) - m0;
-        for (long img = 0; img < a[0]; img++) {
-          for (long grp = 0; grp < groups; grp++) {
-            long xo = (img * a[1] + grp * cinG) * hw, yo = (img * outC + grp * coutG + m0) * ohw;
-            check("lf_f32_gemm_bias_act", g, LayerfuseNative.lf_f32_gemm_bias_act(isa.code(), 0, rows, ohw, cinG,
-                addr(w, (grp * coutG + m0) * cinG), cinG, addr(x, xo), ohw, addr(y, yo), ohw,
-                addr(bias, grp * coutG + m0), biasMode, addr(res, yo), ohw, act.kind().code(), act.alpha(), act.lo(),
-                act.hi()));
-          }
-        }
+      Parallel.forEach((int) ((coutG + chunk - 1) / chunk), p -> {
+        long m0 = p * chunk;
+        pointwiseBlock(g, act, x, w, bias, res, y, m0, Math.min(coutG, m0 + chunk) - m0, 0, ohw);
       });
       return;
     }
@@ -153,18 +143,9 @@ public final class NativeKernels extends Kernels {
       // 1x1 stride 1: one GEMM per image and group, split over output pixels (each thread packs only
       // its own columns of the input; splitting channels instead made every thread pack all of it).
       long chunk = ((ohw + t - 1) / t + 63) / 64 * 64;
-      int parts = (int) ((ohw + chunk - 1) / chunk);
-      int biasMode = bias == null ? BiasMode.NONE.code() : BiasMode.PER_ROW.code();
-      Parallel.forEach(parts, p -> {
-        long p0 = p * chunk, cols = Math.min(ohw, p0 + chunk) - p0;
-        for (long img = 0; img < a[0]; img++) {
-          for (long grp = 0; grp < groups; grp++) {
-            long xo = (img * a[1] + grp * cinG) * hw + p0, yo = (img * outC + grp * coutG) * ohw + p0;
-            check("lf_f32_gemm_bias_act", g, LayerfuseNative.lf_f32_gemm_bias_act(isa.code(), 0, coutG, cols, cinG,
-                addr(w, grp * coutG * cinG), cinG, addr(x, xo), ohw, addr(y, yo), ohw, addr(bias, grp * coutG), biasMode,
-                addr(res, yo), ohw, act.kind().code(), act.alpha(), act.lo(), act.hi()));
-          }
-        }
+      Parallel.forEach((int) ((ohw + chunk - 1) / chunk), p -> {
+        long p0 = p * chunk;
+        pointwiseBlock(g, act, x, w, bias, res, y, 0, coutG, p0, Math.min(ohw, p0 + chunk) - p0);
       });
       return;
     }
@@ -190,6 +171,26 @@ public final class NativeKernels extends Kernels {
     check("lf_f32_conv2d_bias_act", g, LayerfuseNative.lf_f32_conv2d_bias_act_v(isa.code(), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], addr(x),
         addr(w), addr(bias), addr(pad), addr(res), addr(y), addr(scratch), scratch == null ? 0 : scratch.length(),
         act.kind().code(), act.alpha(), act.lo(), act.hi()));
+  }
+
+  /**
+   * Output channels [m0, m0 + rows) x pixels [p0, p0 + cols) of a 1x1 stride-1 conv (per group),
+   * for every image and group: one GEMM each, epilogue included.
+   */
+  private void pointwiseBlock(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice res, Slice y, long m0,
+                              long rows, long p0, long cols) {
+    long[] a = g.abiArray();
+    long ohw = a[16] * a[17], groups = a[15], cinG = a[1] / groups, coutG = a[4] / groups;
+    int biasMode = bias == null ? BiasMode.NONE.code() : BiasMode.PER_ROW.code();
+    for (long img = 0; img < a[0]; img++) {
+      for (long grp = 0; grp < groups; grp++) {
+        long c0 = grp * coutG + m0;
+        long xo = (img * a[1] + grp * cinG) * ohw + p0, yo = (img * a[4] + c0) * ohw + p0;
+        check("lf_f32_gemm_bias_act", g, LayerfuseNative.lf_f32_gemm_bias_act(isa.code(), 0, rows, cols, cinG,
+            addr(w, c0 * cinG), cinG, addr(x, xo), ohw, addr(y, yo), ohw, addr(bias, c0), biasMode, addr(res, yo), ohw,
+            act.kind().code(), act.alpha(), act.lo(), act.hi()));
+      }
+    }
   }
 
   @Override

@@ -191,3 +191,24 @@ int lf_f32_conv2d_packed(int isa, const int64_t* g, int64_t oy0, int64_t oy1, co
   lf::avx512::direct_conv(g, x, nullptr, packed, bias, pad_values, y, scratch, after, oy0, oy1);
   return LF_OK;
 }
+
+int lf_f32_conv2d_winograd(int isa, const int64_t* g, int64_t oy0, int64_t oy1, int64_t oc0, int64_t oc1,
+                           const float* x, const float* u, const float* bias, const float* pad_values,
+                           const float* residual, float* y, float* scratch, int64_t scratch_floats, int act,
+                           float alpha, float lo, float hi) {
+  if (isa != LF_ISA_AVX512 || lf::kernels_for(isa) == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (!lf::valid_geometry(g) || !lf::valid_act(act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
+  if (x == nullptr || u == nullptr || y == nullptr || scratch == nullptr) return LF_ERR_INVALID_ARGUMENT;
+  if (!lf::avx512::winograd_applies(g) || scratch_floats < lf::avx512::winograd_scratch(g)) return LF_ERR_INVALID_ARGUMENT;
+  const int64_t oh = g[LF_GEOM_OUT_H], cout = g[LF_GEOM_OUT_C];
+  if (oy0 < 0 || oy0 >= oy1 || oy1 > oh || oy0 % 2 != 0 || (oy1 % 2 != 0 && oy1 != oh)) return LF_ERR_INVALID_ARGUMENT;
+  if (oc0 < 0 || oc0 >= oc1 || oc1 > cout || oc0 % 16 != 0 || oc1 % 16 != 0) return LF_ERR_INVALID_ARGUMENT;
+  lf_epilogue after = lf::make_epilogue(nullptr, LF_BIAS_NONE, residual, oh * g[LF_GEOM_OUT_W], act, alpha, lo, hi);
+  lf::avx512::winograd_conv(g, x, u, bias, pad_values, y, scratch, after, oy0 / 2, (oy1 + 1) / 2, oc0 / 16, oc1 / 16);
+  return LF_OK;
+}
+
+int64_t lf_conv2d_winograd_scratch(const int64_t* g) {
+  if (!lf::valid_geometry(g) || !lf::avx512::winograd_applies(g)) return -1;
+  return lf::avx512::winograd_scratch(g);
+}

@@ -16,6 +16,20 @@ int lf_f32_conv2d_packed_v(int isa, LF_GEOM_PARAMS, int64_t oy0, int64_t oy1, co
                               lo, hi);
 }
 
+int lf_f32_conv2d_winograd_v(int isa, LF_GEOM_PARAMS, int64_t oy0, int64_t oy1, int64_t oc0, int64_t oc1,
+                             const float* x, const float* u, const float* bias, const float* pad_values,
+                             const float* residual, float* y, float* scratch, int64_t scratch_floats, int act,
+                             float alpha, float lo, float hi) {
+  LF_GEOM_ARRAY;
+  return lf_f32_conv2d_winograd(isa, geom, oy0, oy1, oc0, oc1, x, u, bias, pad_values, residual, y, scratch,
+                                scratch_floats, act, alpha, lo, hi);
+}
+
+int64_t lf_conv2d_winograd_scratch_v(LF_GEOM_PARAMS) {
+  LF_GEOM_ARRAY;
+  return lf_conv2d_winograd_scratch(geom);
+}
+
 int lf_f32_conv2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight, const float* bias,
                              const float* pad_values, const float* residual, float* y, float* scratch,
                              int64_t scratch_floats, int act, float alpha, float lo, float hi) {

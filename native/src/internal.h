@@ -44,6 +44,20 @@ int64_t direct_conv_scratch(const int64_t* g, bool packed);
 void direct_conv(const int64_t* g, const float* x, const float* weight, const float* packed, const float* bias,
                  const float* pad_values, float* y, float* scratch, const lf_epilogue& after, int64_t oy0,
                  int64_t oy1);
+// Winograd F(2x2, 3x3) in NCHW16c (src/isa/winograd_avx512.cpp): 3x3 stride 1 dilation 1, groups 1,
+// channels in multiples of 16. `u` holds the transformed weights [16][cout/16][cin/16][16 in][16 out].
+bool winograd_applies(const int64_t* g);
+// Tile rows (2 output rows each, counted over the images) per chunk: at most kWinogradMaxChunkRows
+// unless the transformed weights outgrow L2.
+constexpr int64_t kWinogradMaxChunkRows = 6;
+int64_t winograd_chunk_rows(const int64_t* g);
+// Scratch floats of one call, whatever its tile-row and output-block range.
+int64_t winograd_scratch(const int64_t* g);
+// Tile rows ty0..ty1-1 and output blocks ob0..ob1-1 of every image: y = conv + bias, then `after`
+// (no bias; residual of the whole output, offset here; activation).
+void winograd_conv(const int64_t* g, const float* x, const float* u, const float* bias, const float* pad_values,
+                   float* y, float* scratch, const lf_epilogue& after, int64_t ty0, int64_t ty1, int64_t ob0,
+                   int64_t ob1);
 // Depthwise conv on NCHW with masked loads (src/isa/depthwise_avx512.cpp); the DwConvFn contract.
 void dwconv_direct(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
                    const float* residual, float* y, const lf_epilogue& e);

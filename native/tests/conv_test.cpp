@@ -170,6 +170,87 @@ LF_TEST(direct_conv_strips_equal_whole) {
            "rows past the image");
 }
 
+// G w G^T per (oc, ic) into lf_f32_conv2d_winograd's layout, in double.
+std::vector<float> winograd_weights(const std::vector<float>& w, int64_t cout, int64_t cin) {
+  const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  std::vector<float> u(16 * cout * cin);
+  for (int64_t oc = 0; oc < cout; ++oc)
+    for (int64_t ic = 0; ic < cin; ++ic) {
+      const float* k = &w[(oc * cin + ic) * 9];
+      for (int a = 0; a < 4; ++a)
+        for (int b = 0; b < 4; ++b) {
+          double acc = 0;
+          for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) acc += G[a][i] * k[i * 3 + j] * G[b][j];
+          u[(((a * 4 + b) * (cout / 16) + oc / 16) * (cin / 16) + ic / 16) * 256 + (ic % 16) * 16 + oc % 16] =
+              static_cast<float>(acc);
+        }
+    }
+  return u;
+}
+
+// Winograd F(2x2, 3x3): odd and even maps (partial last tiles), pads 0..2 (pad values on the border),
+// batches of 2 and 3, chunks of several tile rows and chunks across images, output blocks in groups of 4, 2 and 1; row and channel ranges
+// (what threads take) put together equal the whole conv bit for bit; bad ranges, ISAs and scratch
+// are rejected.
+LF_TEST(winograd_matches_reference) {
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  struct C { int64_t n, cin, h, w, cout, p; bool pad, res; };
+  const C cases[] = {{1, 16, 5, 5, 16, 1, false, false}, {2, 32, 9, 23, 112, 1, true, true},
+                     {1, 64, 56, 56, 64, 1, true, true},  {1, 48, 7, 7, 32, 2, true, false},
+                     {1, 16, 14, 3, 48, 0, false, true},  {1, 512, 7, 7, 512, 1, false, true},
+                     {2, 16, 1, 1, 16, 1, true, true},
+                     // chunks that hold the end of one image and the start of the next
+                     {3, 16, 7, 6, 32, 1, true, true},    {3, 256, 5, 5, 256, 1, true, true}};
+  for (const C& c : cases) {
+    Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, 3, 1, c.p, 1, 1);
+    const int64_t oh = G.v[16], ohw = oh * G.v[17];
+    auto x = rnd(c.n * c.cin * c.h * c.w, 41), w = rnd(c.cout * c.cin * 9, 42), b = rnd(c.cout, 43);
+    auto pv = rnd(c.cin, 44), res = rnd(c.n * c.cout * ohw, 45);
+    auto u = winograd_weights(w, c.cout, c.cin);
+    const int64_t scratch_floats = lf_conv2d_winograd_scratch(G.v);
+    LF_CHECK(scratch_floats > 0, "scratch query");
+    std::vector<float> scratch(scratch_floats), y(c.n * c.cout * ohw, 99.0f), parts(y.size(), 99.0f);
+    const float* pvp = c.pad ? pv.data() : nullptr;
+    const float* rp = c.res ? res.data() : nullptr;
+    LF_CHECK(lf_f32_conv2d_winograd(LF_ISA_AVX512, G.v, 0, oh, 0, c.cout, x.data(), u.data(), b.data(), pvp, rp, y.data(),
+                                    scratch.data(), scratch_floats, LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK,
+             "whole");
+    double r = rel(ref_conv(G, x, w, b.data(), pvp, rp), y.data());
+    LF_CHECK(r <= 1e-5, "winograd cin=" + std::to_string(c.cin) + " cout=" + std::to_string(c.cout) + " h=" +
+                            std::to_string(c.h) + " w=" + std::to_string(c.w) + " rel=" + std::to_string(r));
+    // Two row ranges (split at an even row) times two channel ranges.
+    const int64_t rcut = oh >= 4 ? (oh / 2) / 2 * 2 : oh, ccut = c.cout >= 32 ? c.cout / 32 * 16 : c.cout;
+    for (int64_t y0 : {int64_t{0}, rcut})
+      for (int64_t c0 : {int64_t{0}, ccut}) {
+        const int64_t y1 = y0 == 0 ? rcut : oh, c1 = c0 == 0 ? ccut : c.cout;
+        if (y0 >= y1 || c0 >= c1) continue;
+        LF_CHECK(lf_f32_conv2d_winograd(LF_ISA_AVX512, G.v, y0, y1, c0, c1, x.data(), u.data(), b.data(), pvp, rp,
+                                        parts.data(), scratch.data(), scratch_floats, LF_ACT_CLAMP, 0, 0,
+                                        INFINITY) == LF_OK,
+                 "part");
+      }
+    LF_CHECK(parts == y, "row/channel parts differ from the whole conv");
+  }
+  Geom G = geom(1, 16, 6, 6, 32, 3, 1, 1, 1, 1);
+  std::vector<float> x(16 * 36), u(16 * 32 * 16), y(32 * 36), scratch(lf_conv2d_winograd_scratch(G.v));
+  const int64_t sf = static_cast<int64_t>(scratch.size());
+  auto call = [&](int isa, int64_t y0, int64_t y1, int64_t c0, int64_t c1, int64_t floats) {
+    return lf_f32_conv2d_winograd(isa, G.v, y0, y1, c0, c1, x.data(), u.data(), nullptr, nullptr, nullptr, y.data(),
+                                  scratch.data(), floats, LF_ACT_NONE, 0, 0, 0);
+  };
+  LF_CHECK(call(LF_ISA_AVX512, 0, 6, 0, 32, sf) == LF_OK, "valid call");
+  LF_CHECK(call(LF_ISA_AVX2, 0, 6, 0, 32, sf) == LF_ERR_UNSUPPORTED_ISA, "AVX2");
+  LF_CHECK(call(LF_ISA_AVX512, 1, 6, 0, 32, sf) == LF_ERR_INVALID_ARGUMENT, "odd first row");
+  LF_CHECK(call(LF_ISA_AVX512, 0, 3, 0, 32, sf) == LF_ERR_INVALID_ARGUMENT, "odd end row inside the map");
+  LF_CHECK(call(LF_ISA_AVX512, 0, 8, 0, 32, sf) == LF_ERR_INVALID_ARGUMENT, "rows past the map");
+  LF_CHECK(call(LF_ISA_AVX512, 0, 6, 8, 32, sf) == LF_ERR_INVALID_ARGUMENT, "channel range not in blocks of 16");
+  LF_CHECK(call(LF_ISA_AVX512, 0, 6, 0, 48, sf) == LF_ERR_INVALID_ARGUMENT, "channels past out_c");
+  LF_CHECK(call(LF_ISA_AVX512, 0, 6, 0, 32, sf - 1) == LF_ERR_INVALID_ARGUMENT, "scratch one float short");
+  Geom S2 = geom(1, 16, 6, 6, 32, 3, 2, 1, 1, 1);
+  LF_CHECK(lf_conv2d_winograd_scratch(S2.v) == -1, "stride 2 is not eligible");
+}
+
 LF_TEST(conv2d_rejects_too_small_scratch) {
   Geom G = geom(1, 3, 8, 8, 4, 3, 1, 1, 1, 1);
   std::vector<float> x(3 * 64), w(4 * 27), y(4 * 64), scratch(10);

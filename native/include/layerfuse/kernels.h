@@ -139,6 +139,23 @@ enum {
 int lf_f32_conv2d_packed(int isa, const int64_t* geom, int64_t oy0, int64_t oy1, const float* x, const float* packed,
                          const float* bias, const float* pad_values, const float* residual, float* y, float* scratch,
                          int64_t scratch_floats, int act, float alpha, float lo, float hi);
+/*
+ * Winograd F(2x2, 3x3) convolution on AVX-512 (LF_ERR_UNSUPPORTED_ISA for other isa values): 3x3,
+ * stride 1, dilation 1, groups 1, in_c and out_c multiples of 16 (LF_ERR_INVALID_ARGUMENT otherwise).
+ * u is the weight transformed as U = G w G^T per channel pair, G = [[1,0,0],[1/2,1/2,1/2],
+ * [1/2,-1/2,1/2],[0,0,1]], stored as u[((xi*(out_c/16) + oc/16)*(in_c/16) + ic/16)*256 + (ic%16)*16
+ * + oc%16] = U[xi/4][xi%4] of (oc, ic). Computes output rows oy0..oy1-1 (oy0 even, oy1 even or out_h)
+ * and channels oc0..oc1-1 (multiples of 16) of every image; x, bias, residual and y are the whole
+ * tensors. Threads take disjoint ranges, each with its own scratch of
+ * lf_conv2d_winograd_scratch(geom) floats. Results differ from a direct conv by float rounding of
+ * the transforms (about 1e-6 relative).
+ */
+int lf_f32_conv2d_winograd(int isa, const int64_t* geom, int64_t oy0, int64_t oy1, int64_t oc0, int64_t oc1,
+                           const float* x, const float* u, const float* bias, const float* pad_values,
+                           const float* residual, float* y, float* scratch, int64_t scratch_floats, int act,
+                           float alpha, float lo, float hi);
+/* Scratch floats one lf_f32_conv2d_winograd call needs, or -1 when the geometry is not eligible. */
+int64_t lf_conv2d_winograd_scratch(const int64_t* geom);
 int lf_f32_conv2d_bias_act(int isa, const int64_t* geom, const float* x, const float* weight,
                            const float* bias, const float* pad_values, const float* residual,
                            float* y, float* scratch, int64_t scratch_floats,
@@ -215,6 +232,11 @@ int lf_f32_global_max_pool(int isa, int64_t planes, int64_t hw, const float* x, 
 int lf_f32_conv2d_packed_v(int isa, LF_GEOM_PARAMS, int64_t oy0, int64_t oy1, const float* x, const float* packed,
                            const float* bias, const float* pad_values, const float* residual, float* y, float* scratch,
                            int64_t scratch_floats, int act, float alpha, float lo, float hi);
+int lf_f32_conv2d_winograd_v(int isa, LF_GEOM_PARAMS, int64_t oy0, int64_t oy1, int64_t oc0, int64_t oc1,
+                             const float* x, const float* u, const float* bias, const float* pad_values,
+                             const float* residual, float* y, float* scratch, int64_t scratch_floats, int act,
+                             float alpha, float lo, float hi);
+int64_t lf_conv2d_winograd_scratch_v(LF_GEOM_PARAMS);
 int lf_f32_conv2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, const float* weight,
                              const float* bias, const float* pad_values, const float* residual,
                              float* y, float* scratch, int64_t scratch_floats,

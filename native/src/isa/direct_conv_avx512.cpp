@@ -7,191 +7,14 @@
 // channels inside (no spills, FMA-bound), bias added on the tile. Each 16c output block is
 // transposed back to NCHW and the shared epilogue adds the residual and applies the activation
 // while it is in cache.
-// gcc 12 reports _mm512_undefined_ps() inside the shuffle intrinsics as maybe-uninitialized.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-
-#include <array>
 #include <cstring>
-#include <utility>
 
 #include "../internal.h"
+#include "blocked16_avx512.h"
 
 namespace lf {
 namespace avx512 {
-namespace {
-
-struct Dims {
-  int64_t cb, ob, hp, wp, kh, kw, sh, sw, dh, dw, oh, ow;
-  int ci;  // input channels per block: 16, or all of them when there are fewer (a first layer)
-};
-
-// NB output blocks (16 channels each) x T output pixels of one row, NB * T accumulators. The
-// kernel taps are outside and the input channels inside, not unrolled: with the 16-channel loop
-// unrolled gcc hoisted the weight loads and spilled the accumulators. Each broadcast input feeds
-// NB FMAs, each weight vector T. SW: the horizontal stride as a constant (1 or 2), so every
-// pixel's input offset is an immediate displacement; 0 reads it from d (other strides).
-//
-// The tile sums input blocks cb0..cb1-1 only: it starts from the bias when cb0 is 0 and from the
-// partial sums in out otherwise, so the weights of one block range stay in L1 across a whole
-// output plane (streaming all of a late layer's weights per 7-pixel tile made it L2-bound).
-template <int NB, int T, int SW>
-void tile(const Dims& d, const float* xp, const float* wp, const float* bias, float* out, int64_t ob, int64_t oy,
-          int64_t ox0, int64_t cb0, int64_t cb1) {
-  __m512 acc[NB][T];
-  float* o = out + ((ob * d.oh + oy) * d.ow + ox0) * 16;
-  const int64_t oplane = d.oh * d.ow * 16;
-  for (int b = 0; b < NB; ++b) {
-    if (cb0 > 0) {
-      for (int t = 0; t < T; ++t) acc[b][t] = _mm512_loadu_ps(o + b * oplane + t * 16);
-      continue;
-    }
-    const __m512 bv = bias != nullptr ? _mm512_loadu_ps(bias + b * 16) : _mm512_setzero_ps();
-    for (int t = 0; t < T; ++t) acc[b][t] = bv;
-  }
-  const int64_t xstep = SW > 0 ? SW * 16 : d.sw * 16;
-  const int64_t wblock = d.cb * d.kh * d.kw * 256, xplane = d.hp * d.wp * 16, wtaps = d.kh * d.kw * 256;
-  for (int64_t i = 0; i < d.kh; ++i) {
-    const int64_t iy = oy * d.sh + i * d.dh;
-    for (int64_t j = 0; j < d.kw; ++j) {
-      const float* xr = xp + cb0 * xplane + (iy * d.wp + ox0 * d.sw + j * d.dw) * 16;
-      const float* wv = wp + (((ob * d.cb + cb0) * d.kh + i) * d.kw + j) * 256;
-      for (int64_t cb = cb0; cb < cb1; ++cb, xr += xplane, wv += wtaps) {
-#pragma GCC unroll 1
-        for (int ci = 0; ci < d.ci; ++ci) {
-          __m512 w[NB];
-          for (int b = 0; b < NB; ++b) w[b] = _mm512_loadu_ps(wv + b * wblock + ci * 16);
-          for (int t = 0; t < T; ++t) {
-            const __m512 xv = _mm512_set1_ps(xr[t * xstep + ci]);
-            for (int b = 0; b < NB; ++b) acc[b][t] = _mm512_fmadd_ps(xv, w[b], acc[b][t]);
-          }
-        }
-      }
-    }
-  }
-  for (int b = 0; b < NB; ++b)
-    for (int t = 0; t < T; ++t) _mm512_storeu_ps(o + b * oplane + t * 16, acc[b][t]);
-}
-
-using TileFn = void (*)(const Dims&, const float*, const float*, const float*, float*, int64_t, int64_t, int64_t,
-                        int64_t, int64_t);
-
-// Tile functions for NB blocks by 1..W pixels (index = pixel count; 0 unused).
-template <int NB, int SW, int... T>
-constexpr std::array<TileFn, sizeof...(T) + 1> make_tiles(std::integer_sequence<int, T...>) {
-  return {nullptr, &tile<NB, T + 1, SW>...};
-}
-
-// The widest tile for NB blocks: 4 x 7 and 2 x 7 (28 and 14 accumulators) measured fastest on
-// 64-512 channels at 7-56 pixel rows; one block alone gets 14 pixels.
-template <int NB>
-constexpr int kWidth = NB == 1 ? 14 : 7;
-
-template <int NB, int SW>
-void block_rows(const Dims& d, const float* xp, const float* wp, const float* bias, float* out, int64_t ob) {
-  static constexpr auto kTiles = make_tiles<NB, SW>(std::make_integer_sequence<int, kWidth<NB>>{});
-  const float* b = bias != nullptr ? bias + ob * 16 : nullptr;
-  // Input blocks per pass: the pass's weights (NB x step x kh x kw x 16 x 16 floats) within 32 KB.
-  const int64_t per_block = NB * d.kh * d.kw * 256, fit = 8192 / per_block;
-  const int64_t step = fit < 1 ? 1 : fit;
-  for (int64_t cb0 = 0; cb0 < d.cb; cb0 += step) {
-    const int64_t cb1 = cb0 + step < d.cb ? cb0 + step : d.cb;
-    for (int64_t oy = 0; oy < d.oh; ++oy) {
-      int64_t ox = 0;
-      for (; ox + kWidth<NB> <= d.ow; ox += kWidth<NB>) tile<NB, kWidth<NB>, SW>(d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
-      if (ox < d.ow) kTiles[d.ow - ox](d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
-    }
-  }
-}
-
-template <int SW>
-void rows(const Dims& d, const float* xp, const float* wp, const float* bias, float* out) {
-  int64_t ob = 0;
-  for (; ob + 4 <= d.ob; ob += 4) block_rows<4, SW>(d, xp, wp, bias, out, ob);
-  for (; ob + 2 <= d.ob; ob += 2) block_rows<2, SW>(d, xp, wp, bias, out, ob);
-  for (; ob < d.ob; ++ob) block_rows<1, SW>(d, xp, wp, bias, out, ob);
-}
-
-// In-register transpose of a 16 x 16 block: r[i] holds row i on entry and column i on return.
-inline void transpose16(__m512 r[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 16; i += 4) {
-    const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
-    const __m512d c = _mm512_castps_pd(t[i + 2]), e = _mm512_castps_pd(t[i + 3]);
-    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, e));
-    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, e));
-  }
-  for (int q = 0; q < 4; q += 2) {
-    for (int k = 0; k < 4; ++k) {
-      t[4 * q + k] = _mm512_shuffle_f32x4(r[4 * q + k], r[4 * q + 4 + k], 0x88);
-      t[4 * q + 4 + k] = _mm512_shuffle_f32x4(r[4 * q + k], r[4 * q + 4 + k], 0xdd);
-    }
-  }
-  for (int k = 0; k < 4; ++k) {
-    r[k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0x88);
-    r[8 + k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0xdd);
-    r[4 + k] = _mm512_shuffle_f32x4(t[4 + k], t[12 + k], 0x88);
-    r[12 + k] = _mm512_shuffle_f32x4(t[4 + k], t[12 + k], 0xdd);
-  }
-}
-
-inline __mmask16 tail_mask(int64_t n) { return n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1); }
-
-// One image's 16-channel block c0..c0+15 of x (NCHW, h x w) into the padded [hp][wp][16] plane at
-// dst; the border holds each channel's pad value.
-// Row yy of dst is source row yy - pt (a border row when outside 0..h-1).
-void reorder_in(const float* x, int nch, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t hp, int64_t wp,
-                const float* pad16, float* dst) {
-  // nch < 16 (a layer with fewer input channels): the other lanes hold zeros and are never read.
-  const __m512 pv = pad16 != nullptr ? _mm512_maskz_loadu_ps(tail_mask(nch), pad16) : _mm512_setzero_ps();
-  const int64_t hw = h * w;
-  for (int64_t yy = 0; yy < hp; ++yy) {
-    float* row = dst + yy * wp * 16;
-    const int64_t sy = yy - pt;
-    if (sy < 0 || sy >= h) {
-      for (int64_t xx = 0; xx < wp; ++xx) _mm512_storeu_ps(row + xx * 16, pv);
-      continue;
-    }
-    for (int64_t xx = 0; xx < pl; ++xx) _mm512_storeu_ps(row + xx * 16, pv);
-    for (int64_t xx = pl + w; xx < wp; ++xx) _mm512_storeu_ps(row + xx * 16, pv);
-    const float* src = x + sy * w;
-    float* out = row + pl * 16;
-    for (int64_t x0 = 0; x0 < w; x0 += 16) {
-      const int64_t n = w - x0 < 16 ? w - x0 : 16;
-      const __mmask16 m = tail_mask(n);
-      __m512 r[16];
-      for (int c = 0; c < 16; ++c) r[c] = c < nch ? _mm512_maskz_loadu_ps(m, src + c * hw + x0) : _mm512_setzero_ps();
-      transpose16(r);
-      // A full block stores from registers (a variable count made gcc copy r through the stack).
-      if (n == 16) {
-        for (int p = 0; p < 16; ++p) _mm512_storeu_ps(out + (x0 + p) * 16, r[p]);
-      } else {
-        for (int p = 0; p < 16; ++p)
-          if (p < n) _mm512_storeu_ps(out + (x0 + p) * 16, r[p]);
-      }
-    }
-  }
-}
-
-// One [ohw][16] output block back to 16 NCHW channel rows of length ohw at y, ldy apart.
-void reorder_out(const float* src, int64_t ohw, float* y, int64_t ldy) {
-  for (int64_t p0 = 0; p0 < ohw; p0 += 16) {
-    const int64_t n = ohw - p0 < 16 ? ohw - p0 : 16;
-    const __mmask16 m = tail_mask(n);
-    __m512 r[16];
-    for (int p = 0; p < 16; ++p) r[p] = p < n ? _mm512_loadu_ps(src + (p0 + p) * 16) : _mm512_setzero_ps();
-    transpose16(r);
-    for (int c = 0; c < 16; ++c) _mm512_mask_storeu_ps(y + c * ldy + p0, m, r[c]);
-  }
-}
-
-}  // namespace
+using namespace blocked16;
 
 int64_t direct_conv_scratch(const int64_t* g, bool packed) {
   const int64_t cin = (g[LF_GEOM_IN_C] + 15) / 16 * 16, cout = g[LF_GEOM_OUT_C];
@@ -248,9 +71,9 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
     for (int64_t cb = 0; cb < d.cb; ++cb)
       reorder_in(xn + cb * 16 * hw, cin - cb * 16 < 16 ? static_cast<int>(cin - cb * 16) : 16, h, w, pt, pl, d.hp,
                  d.wp, pad_values != nullptr ? pad_values + cb * 16 : nullptr, xp + cb * d.hp * d.wp * 16);
-    if (d.sw == 1) rows<1>(d, xp, wp, bias, out);
-    else if (d.sw == 2) rows<2>(d, xp, wp, bias, out);
-    else rows<0>(d, xp, wp, bias, out);
+    if (d.sw == 1) conv_rows<1>(d, xp, wp, bias, out);
+    else if (d.sw == 2) conv_rows<2>(d, xp, wp, bias, out);
+    else conv_rows<0>(d, xp, wp, bias, out);
     // Back to NCHW one 16-channel block at a time; residual and activation on it while it is in cache.
     float* yn = y + n * cout * ohw + oy0 * d.ow;
     for (int64_t ob = 0; ob < d.ob; ++ob) {

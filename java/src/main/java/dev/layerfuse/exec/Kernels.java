@@ -114,6 +114,114 @@ public abstract class Kernels {
     return p;
   }
 
+  /**
+   * As {@link #conv2d}, with the weight also given transformed for the native Winograd F(2x2, 3x3)
+   * kernel ({@code winograd}: {@link #packWinogradWeights}, for convs where {@link #winogradApplies}
+   * holds). Backends without that kernel use {@code w}.
+   */
+  public final void conv2dWinograd(ConvGeometry g, Activation act, Slice x, Slice w, Slice winograd, Slice bias,
+                                   Slice padValues, Slice residual, Slice y, Slice scratch) {
+    String op = "conv2d";
+    need(op, g, "x", x, g.inSize());
+    need(op, g, "weight", w, g.outC() * g.im2colRows());
+    if (!winogradApplies(g)) throw new IllegalArgumentException(op + " " + g + ": not eligible for Winograd weights");
+    need(op, g, "Winograd weight", winograd, winogradWeightFloats(g));
+    optional(op, g, "bias", bias, g.outC());
+    optional(op, g, "pad values", padValues, g.inC());
+    optional(op, g, "residual", residual, g.outSize());
+    need(op, g, "y", y, g.outSize());
+    need(op, g, "scratch", scratch, minConv2dScratch(g));
+    conv2dWinogradUnchecked(g, act, x, w, winograd, bias, padValues, residual, y, scratch);
+  }
+
+  /** The Winograd conv; by default the plain one. */
+  protected void conv2dWinogradUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice winograd, Slice bias,
+                                         Slice padValues, Slice residual, Slice y, Slice scratch) {
+    conv2dUnchecked(g, act, x, w, bias, padValues, residual, y, scratch);
+  }
+
+  /**
+   * Whether the backend keeps blocked copies of conv weights (the direct NCHW16c and Winograd
+   * layouts) beside the plain ones; sessions of other backends store only the plain weights.
+   */
+  public boolean usesBlockedWeights() {
+    return false;
+  }
+
+  /** Convs the native Winograd F(2x2, 3x3) kernel runs: 3x3, stride 1, dilation 1, groups 1, channels in multiples of 16. */
+  public static boolean winogradApplies(ConvGeometry g) {
+    return g.kh() == 3 && g.kw() == 3 && g.stride()[0] == 1 && g.stride()[1] == 1 && g.dilation()[0] == 1
+        && g.dilation()[1] == 1 && g.groups() == 1 && g.inC() % 16 == 0 && g.outC() % 16 == 0;
+  }
+
+  /**
+   * Whether a plan runs an eligible conv by Winograd rather than directly: when the batch has at
+   * least 32 output tiles of 2x2 (below that, as for ResNet's 512x7x7 layers at batch 1, streaming
+   * the transformed weights, 16/9 the size of the plain ones, costs more than the multiplications
+   * saved). {@code -Dlayerfuse.winograd=false} turns it off (plans then take the direct kernel).
+   */
+  public static boolean winogradPreferred(ConvGeometry g) {
+    return WINOGRAD && winogradApplies(g) && g.n() * ((g.outH() + 1) / 2) * ((g.outW() + 1) / 2) >= 32;
+  }
+
+  /** Floats of the Winograd weight: 16 per weight pair (input channel, output channel). */
+  public static long winogradWeightFloats(ConvGeometry g) {
+    return 16 * g.inC() * g.outC();
+  }
+
+  /**
+   * A [cout][cin][3][3] weight as U = G w G^T per channel pair, G = [[1,0,0],[1/2,1/2,1/2],
+   * [1/2,-1/2,1/2],[0,0,1]], stored [16][cout/16][cin/16][16 in][16 out] (computed in double).
+   */
+  public static float[] packWinogradWeights(dev.layerfuse.tensor.Tensor weight) {
+    dev.layerfuse.tensor.Shape s = weight.shape();
+    if (s.rank() != 4 || s.dim(2) != 3 || s.dim(3) != 3 || s.dim(0) % 16 != 0 || s.dim(1) % 16 != 0) {
+      throw new IllegalArgumentException("Winograd weights need a [cout][cin][3][3] weight with both channel counts in multiples of 16, got " + s);
+    }
+    int cout = (int) s.dim(0), cin = (int) s.dim(1), ob = cout / 16, cb = cin / 16;
+    double[][] gm = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    float[] w = weight.toArray(), u = new float[16 * cout * cin];
+    double[][] gw = new double[4][3];
+    for (int oc = 0; oc < cout; oc++) {
+      for (int ic = 0; ic < cin; ic++) {
+        int base = (oc * cin + ic) * 9;
+        for (int a = 0; a < 4; a++)
+          for (int j = 0; j < 3; j++) gw[a][j] = gm[a][0] * w[base + j] + gm[a][1] * w[base + 3 + j] + gm[a][2] * w[base + 6 + j];
+        for (int a = 0; a < 4; a++) {
+          for (int b = 0; b < 4; b++) {
+            double v = gw[a][0] * gm[b][0] + gw[a][1] * gm[b][1] + gw[a][2] * gm[b][2];
+            u[(((a * 4 + b) * ob + oc / 16) * cb + ic / 16) * 256 + (ic % 16) * 16 + oc % 16] = (float) v;
+          }
+        }
+      }
+    }
+    return u;
+  }
+
+  /**
+   * Tile rows (two output rows each, counted over the batch) per chunk of the Winograd kernel; the
+   * native kernel (winograd_chunk_rows) computes the same.
+   */
+  static long winogradChunkRows(ConvGeometry g) {
+    long cin = g.inC(), cout = g.outC(), tw = (g.outW() + 1) / 2, total = g.n() * ((g.outH() + 1) / 2);
+    long most = Math.min(WINOGRAD_MAX_CHUNK_ROWS, 24576 / (cin + cout) / tw);
+    if (16 * cin * cout > (1L << 19)) most = Math.max(most, (cin * cout / (cin + cout) + tw - 1) / tw);
+    most = Math.max(1, most);
+    long chunks = (total + most - 1) / most;
+    return (total + chunks - 1) / chunks;
+  }
+
+  private static final long WINOGRAD_MAX_CHUNK_ROWS = 6;
+
+  /** {@code -Dlayerfuse.winograd=false}: plans never choose the Winograd kernel (for comparisons); read once. */
+  private static final boolean WINOGRAD = !"false".equals(System.getProperty("layerfuse.winograd"));
+
+  /** Scratch floats of one Winograd call (each thread's share): padded input rows, V, M and output rows of a chunk. */
+  public static long winogradScratch(ConvGeometry g) {
+    long rows = winogradChunkRows(g), tw = (g.outW() + 1) / 2, wp = 2 * tw + 2, tiles = rows * tw;
+    return g.inC() * (2 * rows + 2) * wp + 256 * tiles * (g.inC() + g.outC()) / 16 + g.outC() * 2 * rows * g.outW();
+  }
+
   /** The packed-weight conv; by default the plain one. */
   protected void conv2dPackedUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice packed, Slice bias,
                                        Slice padValues, Slice residual, Slice y, Slice scratch) {
@@ -122,7 +230,8 @@ public abstract class Kernels {
 
   /**
    * Scratch floats conv2d works well with: im2col tiles of about 1 MB, at least 256 output pixels
-   * wide (the Java GEMM vectorises along the tile's width, so narrow tiles run mostly scalar).
+   * wide (the Java GEMM vectorises along the tile's width, so narrow tiles run mostly scalar); for
+   * convs the native direct or Winograd kernels may run, two calls' worth of theirs (a 2-thread split).
    */
   public static long conv2dScratch(ConvGeometry g) {
     long transposed = transposedConvApplies(g) ? transposedConvScratch(g) : 0;
@@ -130,7 +239,9 @@ public abstract class Kernels {
     long pixels = g.outH() * g.outW();
     long cols = Math.max(256, (262144 / g.im2colRows()) / 16 * 16);
     long im2col = g.im2colRows() * Math.min(pixels, cols);
-    return Math.max(transposed, directConvApplies(g) ? Math.max(im2col, 2 * directConvScratch(g)) : im2col);
+    long direct = directConvApplies(g) ? 2 * directConvScratch(g) : 0;
+    long winograd = winogradPreferred(g) ? 2 * winogradScratch(g) : 0;
+    return Math.max(Math.max(transposed, im2col), Math.max(direct, winograd));
   }
 
   /**

@@ -28,13 +28,19 @@ final class ParamLayout {
   private final Map<String, float[][]> derived = new HashMap<>();
   private long size;
 
-  ParamLayout(Graph graph) {
+  /**
+   * The layout of {@code graph}'s parameters; with {@code blocked} (a backend whose
+   * {@link Kernels#usesBlockedWeights} holds) conv weights are also stored in the direct NCHW16c and
+   * Winograd layouts where those kernels apply.
+   */
+  ParamLayout(Graph graph, boolean blocked) {
     for (Node n : graph.nodes()) {
       if (n.op() instanceof ConvOp c) {
         add(c.weight());
         add(c.bias());
         if (c.padValues() != null) derived(n.name() + "#pad", c.padValues());
-        if (packable(c)) derived(n.name() + "#packed16", Kernels.packDirectWeights(c.weight()));
+        if (blocked && packable(c)) derived(n.name() + "#packed16", Kernels.packDirectWeights(c.weight()));
+        if (blocked && winogradEligible(c)) derived(n.name() + "#winograd", Kernels.packWinogradWeights(c.weight()));
       } else if (n.op() instanceof ConvTransposeOp c) {
         add(c.weight());
         add(c.bias());
@@ -75,6 +81,13 @@ final class ParamLayout {
         && c.pads()[0] + c.pads()[1] + c.pads()[2] + c.pads()[3] == 0;
     long cin = c.inChannels();
     return c.groups() == 1 && (cin % 16 == 0 || cin < 16) && c.outChannels() % 16 == 0 && !pointwise;
+  }
+
+  /** Convs the native Winograd kernel can run (see {@link Kernels#winogradApplies}): their weights are also stored transformed. */
+  static boolean winogradEligible(ConvOp c) {
+    dev.layerfuse.tensor.Shape w = c.weight().shape();
+    return w.dim(2) == 3 && w.dim(3) == 3 && c.stride()[0] == 1 && c.stride()[1] == 1 && c.dilation()[0] == 1
+        && c.dilation()[1] == 1 && c.groups() == 1 && c.inChannels() % 16 == 0 && c.outChannels() % 16 == 0;
   }
 
   private void add(dev.layerfuse.tensor.Tensor t) {

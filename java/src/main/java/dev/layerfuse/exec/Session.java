@@ -100,7 +100,7 @@ public final class Session implements AutoCloseable {
     Plan.requireSupported(graph);
     this.inputNames = graph.inputs().keySet().toArray(new String[0]);
     this.inputShapes = graph.inputs().values().toArray(new Shape[0]);
-    this.layout = new ParamLayout(graph);
+    this.layout = new ParamLayout(graph, kernels.usesBlockedWeights());
     this.params = kernels.allocate(layout.size());
     try {
       layout.upload(params);

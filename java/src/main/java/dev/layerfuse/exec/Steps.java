@@ -86,6 +86,16 @@ final class Steps {
         };
       }
       long scratch = Kernels.conv2dScratch(g);
+      long wino = p.derived(n.name() + "#winograd");
+      if (wino >= 0 && Kernels.winogradPreferred(g)) {
+        return new Plan.Step(n, "conv2d/winograd-f2x2|im2col-gemm " + g) {
+          Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+            Slice sx = sl(a, x, xn), sw = sl(pr, w, wn), su = sl(pr, wino, Kernels.winogradWeightFloats(g)), sb = sl(pr, b, cout), sp = sl(pr, pad, cin);
+            Slice sr = sl(a, r, yn), sy = sl(a, y, yn), ss = sl(s, 0, scratch);
+            return () -> k.conv2dWinograd(g, act, sx, sw, su, sb, sp, sr, sy, ss);
+          }
+        };
+      }
       long packed = p.derived(n.name() + "#packed16");
       if (packed >= 0 && Kernels.directConvApplies(g)) {
         return new Plan.Step(n, "conv2d/direct-16c|im2col-gemm " + g) {

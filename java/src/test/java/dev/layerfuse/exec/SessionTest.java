@@ -63,7 +63,7 @@ class SessionTest {
     try (Session s = Session.of(g, kernels(backend))) {
       Map<String, Shape> shapes = Map.of("input", Shape.of(1, 3, 16, 16));
       List<Session.StepTime> steps = s.profile(shapes, Map.of("input", input(3, 1)), 5);
-      Plan p = Plan.compile(g, shapes, new ParamLayout(g));
+      Plan p = Plan.compile(g, shapes, new ParamLayout(g, s.kernels().usesBlockedWeights()));
       assertEquals(p.stepCount(), steps.size());
       for (Session.StepTime t : steps) assertTrue(t.medianMs() >= 0 && g.hasNode(t.node()), t.toString());
       // Plan order: the first call is the first conv, the last the classifier.

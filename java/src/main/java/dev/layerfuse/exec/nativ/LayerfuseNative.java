@@ -68,6 +68,24 @@ public final class LayerfuseNative {
       @Cast("float*") long y, @Cast("float*") long scratch, @Cast("int64_t") long scratch_floats, int act, float alpha,
       float lo, float hi);
 
+  public static native int lf_f32_conv2d_winograd_v(
+      int isa, @Cast("int64_t") long g_n, @Cast("int64_t") long g_in_c, @Cast("int64_t") long g_in_h, @Cast("int64_t") long g_in_w,
+      @Cast("int64_t") long g_out_c, @Cast("int64_t") long g_kh, @Cast("int64_t") long g_kw, @Cast("int64_t") long g_sh,
+      @Cast("int64_t") long g_sw, @Cast("int64_t") long g_pad_t, @Cast("int64_t") long g_pad_l, @Cast("int64_t") long g_pad_b,
+      @Cast("int64_t") long g_pad_r, @Cast("int64_t") long g_dh, @Cast("int64_t") long g_dw, @Cast("int64_t") long g_groups,
+      @Cast("int64_t") long g_out_h, @Cast("int64_t") long g_out_w, @Cast("int64_t") long oy0, @Cast("int64_t") long oy1,
+      @Cast("int64_t") long oc0, @Cast("int64_t") long oc1, @Cast("const float*") long x, @Cast("const float*") long u,
+      @Cast("const float*") long bias, @Cast("const float*") long pad_values, @Cast("const float*") long residual,
+      @Cast("float*") long y, @Cast("float*") long scratch, @Cast("int64_t") long scratch_floats, int act, float alpha,
+      float lo, float hi);
+
+  public static native @Cast("int64_t") long lf_conv2d_winograd_scratch_v(
+      @Cast("int64_t") long g_n, @Cast("int64_t") long g_in_c, @Cast("int64_t") long g_in_h, @Cast("int64_t") long g_in_w,
+      @Cast("int64_t") long g_out_c, @Cast("int64_t") long g_kh, @Cast("int64_t") long g_kw, @Cast("int64_t") long g_sh,
+      @Cast("int64_t") long g_sw, @Cast("int64_t") long g_pad_t, @Cast("int64_t") long g_pad_l, @Cast("int64_t") long g_pad_b,
+      @Cast("int64_t") long g_pad_r, @Cast("int64_t") long g_dh, @Cast("int64_t") long g_dw, @Cast("int64_t") long g_groups,
+      @Cast("int64_t") long g_out_h, @Cast("int64_t") long g_out_w);
+
   public static native int lf_f32_conv2d_bias_act_v(
       int isa, @Cast("int64_t") long g_n, @Cast("int64_t") long g_in_c, @Cast("int64_t") long g_in_h, @Cast("int64_t") long g_in_w,
       @Cast("int64_t") long g_out_c, @Cast("int64_t") long g_kh, @Cast("int64_t") long g_kw, @Cast("int64_t") long g_sh,

@@ -56,6 +56,11 @@ public final class NativeKernels extends Kernels {
   }
 
   @Override
+  public boolean usesBlockedWeights() {
+    return isa == Isa.AVX512;
+  }
+
+  @Override
   protected boolean owns(FloatBuf buf) {
     return buf instanceof NativeFloatBuf;
   }
@@ -235,6 +240,48 @@ public final class NativeKernels extends Kernels {
       long oy0 = p * rows, oy1 = Math.min(outH, oy0 + rows);
       if (oy0 < oy1) packedRows(g, a, oy0, oy1, act, x, packed, bias, pad, res, y, addr(scratch, p * scratchPer), scratchPer);
     });
+  }
+
+  @Override
+  protected void conv2dWinogradUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice winograd, Slice bias,
+                                         Slice pad, Slice res, Slice y, Slice scratch) {
+    long need = Kernels.winogradScratch(g);
+    if (isa != Isa.AVX512 || scratch.length() < need) {
+      conv2dUnchecked(g, act, x, w, bias, pad, res, y, scratch);
+      return;
+    }
+    long[] a = g.abiArray();
+    long outC = a[4], outH = a[16], tileRows = (outH + 1) / 2, ohw = a[16] * a[17];
+    int t = Parallel.threads();
+    int fit = (int) Math.min(t, scratch.length() / need);
+    boolean worth = fit > 1 && 2.0 * a[0] * outC * ohw * g.im2colRows() >= PARALLEL_MIN_FLOPS;
+    // Transformed weights beyond L2 (more than 2 MB): each thread streams only its own output
+    // channels' share; otherwise rows of 2x2 tiles, when there are enough for an even split.
+    boolean bigWeights = Kernels.winogradWeightFloats(g) > (1L << 19);
+    boolean channels = worth && outC >= 32L * fit && (bigWeights || tileRows < 4L * fit);
+    boolean rows = worth && !channels && tileRows >= 4L * fit;
+    if (!channels && !rows) {
+      winogradPart(g, a, act, 0, outH, 0, outC, x, winograd, bias, pad, res, y, addr(scratch), scratch.length());
+      return;
+    }
+    long share = scratch.length() / fit;
+    if (channels) {
+      long chunk = ((outC + fit - 1) / fit + 15) / 16 * 16;
+      Parallel.forEach((int) ((outC + chunk - 1) / chunk), p -> winogradPart(g, a, act, 0, outH, p * chunk,
+          Math.min(outC, (p + 1) * chunk), x, winograd, bias, pad, res, y, addr(scratch, p * share), share));
+      return;
+    }
+    long perPart = (tileRows + fit - 1) / fit;
+    Parallel.forEach((int) ((tileRows + perPart - 1) / perPart), p -> winogradPart(g, a, act, 2 * p * perPart,
+        Math.min(outH, 2 * (p + 1) * perPart), 0, outC, x, winograd, bias, pad, res, y, addr(scratch, p * share), share));
+  }
+
+  private void winogradPart(ConvGeometry g, long[] a, Activation act, long oy0, long oy1, long oc0, long oc1, Slice x,
+                            Slice winograd, Slice bias, Slice pad, Slice res, Slice y, long scratch, long scratchFloats) {
+    check("lf_f32_conv2d_winograd", g, LayerfuseNative.lf_f32_conv2d_winograd_v(isa.code(), a[0], a[1], a[2], a[3], a[4],
+        a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], oy0, oy1, oc0, oc1,
+        addr(x), addr(winograd), addr(bias), addr(pad), addr(res), addr(y), scratch, scratchFloats, act.kind().code(),
+        act.alpha(), act.lo(), act.hi()));
   }
 
   private void packedRows(ConvGeometry g, long[] a, long oy0, long oy1, Activation act, Slice x, Slice packed, Slice bias,

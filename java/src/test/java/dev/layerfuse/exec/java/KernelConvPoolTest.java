@@ -63,6 +63,11 @@ class KernelConvPoolTest {
         // channels in multiples of 16: the native AVX-512 direct NCHW16c kernel (every tile width, edges, pad values)
         {2, 32, 9, 10, 48, 3, 1, 1, 1, 1, 1, 1, 1}, {1, 16, 13, 11, 32, 3, 2, 1, 2, 1, 1, 0, 1},
         {1, 16, 8, 31, 16, 5, 1, 2, 1, 1, 0, 0, 0}, {1, 32, 7, 7, 16, 1, 2, 0, 1, 1, 1, 1, 0},
+        // 3x3 stride 1 with channels in multiples of 16: the native Winograd kernel, whole and split over
+        // two threads by tile rows (20 rows), by output channels (7x7 maps; 2 MB of transformed weights)
+        // and in chunks that span images (batch 3)
+        {1, 32, 20, 19, 32, 3, 1, 1, 1, 1, 1, 1, 1}, {2, 64, 7, 7, 64, 3, 1, 1, 1, 1, 1, 0, 1},
+        {1, 256, 5, 5, 256, 3, 1, 1, 1, 1, 1, 1, 1}, {3, 16, 7, 6, 32, 3, 1, 1, 1, 1, 0, 1, 1},
         // fewer than 16 input channels, 16-multiple outputs (a first layer): direct with one partial input block
         {1, 3, 23, 21, 32, 7, 2, 3, 1, 1, 1, 1, 1}, {2, 5, 9, 9, 16, 3, 1, 1, 1, 1, 0, 0, 0},
         // depthwise rows wide enough for the Java Vector API taps (whole vectors, then the scalar rest)
@@ -119,6 +124,23 @@ class KernelConvPoolTest {
           }
           Difference dp = Difference.of(ref, get(sy2));
           assertTrue(dp.within(1e-5), variant + " packed, " + threads + " threads, " + geo + ": " + dp);
+        }
+      }
+      if (Kernels.winogradApplies(geo)) {
+        // The Winograd entry point (native AVX-512; other variants run the plain conv), 1 and 2 threads.
+        float[] u = Kernels.packWinogradWeights(dev.layerfuse.tensor.Tensor.wrap(
+            dev.layerfuse.tensor.Shape.of(cout, cin, ks, ks), wt));
+        for (int threads : new int[] {1, 2}) {
+          Slice su = put(k, u), sy2 = empty(k, geo.outSize());
+          Slice scratch = empty(k, Math.max(Kernels.conv2dScratch(geo), 2 * Kernels.winogradScratch(geo)));
+          dev.layerfuse.exec.Parallel.acquire(threads);
+          try {
+            dev.layerfuse.exec.Parallel.withThreads(threads, () -> k.conv2dWinograd(geo, act, sx, sw, su, sb, sp, sr, sy2, scratch));
+          } finally {
+            dev.layerfuse.exec.Parallel.release(threads);
+          }
+          Difference dw = Difference.of(ref, get(sy2));
+          assertTrue(dw.within(1e-5), variant + " Winograd, " + threads + " threads, " + geo + ": " + dw);
         }
       }
     } finally {

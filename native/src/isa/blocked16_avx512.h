@@ -89,12 +89,19 @@ void block_rows(const Dims& d, const float* xp, const float* wp, const float* bi
   // Input blocks per pass: the pass's weights (NB x step x kh x kw x 16 x 16 floats) within 32 KB.
   const int64_t per_block = NB * d.kh * d.kw * 256, fit = 8192 / per_block;
   const int64_t step = fit < 1 ? 1 : fit;
+  const int64_t tiles = (d.ow + kWidth<NB> - 1) / kWidth<NB>, base = d.ow / tiles, wider = d.ow % tiles;
   for (int64_t cb0 = 0; cb0 < d.cb; cb0 += step) {
     const int64_t cb1 = cb0 + step < d.cb ? cb0 + step : d.cb;
     for (int64_t oy = 0; oy < d.oh; ++oy) {
+      // Rows not a multiple of the widest tile are cut into tiles of even width (16 pixels: 6 + 5 + 5,
+      // not 7 + 7 + 2, whose last tile would load each weight vector for two FMAs).
       int64_t ox = 0;
-      for (; ox + kWidth<NB> <= d.ow; ox += kWidth<NB>) tile<NB, kWidth<NB>, SW>(d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
-      if (ox < d.ow) kTiles[d.ow - ox](d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
+      for (int64_t i = 0; i < tiles; ++i) {
+        const int64_t width = base + (i < wider ? 1 : 0);
+        if (width == kWidth<NB>) tile<NB, kWidth<NB>, SW>(d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
+        else kTiles[width](d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
+        ox += width;
+      }
     }
   }
 }

@@ -142,3 +142,24 @@ int lf_f32_bias_act(int isa, int64_t m, int64_t n, float* c, int64_t ldc, const 
 }
 
 }  // extern "C"
+
+extern "C" int lf_f32_linear_packed(int isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                                    const float* packed, int64_t n0, int64_t n1, const float* bias, int bias_mode,
+                                    const float* residual, int64_t ldr, float* c, int64_t ldc, float* scratch,
+                                    int64_t scratch_floats, int act, float alpha, float lo, float hi) {
+  if (isa != LF_ISA_AVX512 || lf::kernels_for(isa) == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (m < 1 || n < 1 || k < 16 || k % 16 != 0 || lda < k || lda % 16 != 0 || ldc < n) return LF_ERR_INVALID_ARGUMENT;
+  if (bias_mode == LF_BIAS_PER_ROW || !lf::valid_epilogue(n, bias, bias_mode, residual, ldr, act, lo, hi)) {
+    return LF_ERR_INVALID_ARGUMENT;
+  }
+  if (n0 < 0 || n0 >= n1 || n1 > n || n0 % 16 != 0 || (n1 % 16 != 0 && n1 != n)) return LF_ERR_INVALID_ARGUMENT;
+  if (a == nullptr || packed == nullptr || c == nullptr || scratch == nullptr) return LF_ERR_INVALID_ARGUMENT;
+  if (scratch_floats < lf_linear_packed_scratch(m, n1 - n0, k)) return LF_ERR_INVALID_ARGUMENT;
+  const lf_epilogue e = lf::make_epilogue(bias, bias_mode, residual, ldr, act, alpha, lo, hi);
+  lf::avx512::linear_packed(m, n, k, a, lda, packed, c, ldc, n0 / 16, (n1 + 15) / 16, scratch, e);
+  return LF_OK;
+}
+
+extern "C" int64_t lf_linear_packed_scratch(int64_t m, int64_t cols, int64_t k) {
+  return m * k + m * ((cols + 15) / 16) * 16;
+}

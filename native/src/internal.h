@@ -66,6 +66,11 @@ void maxpool_direct(const int64_t* g, const float* x, float* y);
 // C = A * B^T for few rows of A, B read as stored (src/isa/gemm_nt_avx512.cpp); no epilogue.
 void gemm_nt_small(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
                    float* c, int64_t ldc);
+// C = A W^T with W prepacked as [ceil(n/16)][k/16][16 k][16 n] (src/isa/linear_avx512.cpp): column
+// blocks ob0..ob1-1 of C, then `e` on those columns (e for the whole C). k and lda multiples of 16;
+// scratch (private to the call) holds m x k + m x 16 x (ob1 - ob0) floats.
+void linear_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* packed, float* c,
+                   int64_t ldc, int64_t ob0, int64_t ob1, float* scratch, const lf_epilogue& e);
 // Rows of A up to which gemm_nt_small beats OpenBLAS's sgemm (which repacks B on every call).
 constexpr int64_t kGemmNtSmallMaxRows = 12;
 }  // namespace avx512

@@ -162,3 +162,55 @@ LF_TEST(isa_queries_are_consistent) {
   lf_blas_set_num_threads(1);
   LF_CHECK(lf_blas_get_num_threads() == 1, "blas threads");
 }
+
+// The prepacked Linear: a partial last column block, two column ranges (threads) in separate
+// scratch equal to the whole, lda wider than k, residual and bias; bad arguments rejected.
+LF_TEST(linear_packed_matches_reference) {
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> d(-1, 1);
+  const int64_t m = 11, n = 70, k = 48, lda = 64, ldc = 75;
+  std::vector<float> a(m * lda), w(n * k), bias(n), res(m * n), packed(((n + 15) / 16) * 16 * k, 0.0f);
+  for (auto* v : {&a, &w, &bias, &res})
+    for (auto& x : *v) x = d(rng);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t i = 0; i < k; ++i) packed[((j / 16) * (k / 16) + i / 16) * 256 + (i % 16) * 16 + j % 16] = w[j * k + i];
+  std::vector<float> whole(m * ldc, 7.0f), parts(m * ldc, 7.0f);
+  const int64_t sw = lf_linear_packed_scratch(m, n, k), s1 = lf_linear_packed_scratch(m, 32, k);
+  const int64_t s2 = lf_linear_packed_scratch(m, n - 32, k);
+  LF_CHECK(sw == m * k + m * 80 && s1 == m * k + m * 32, "scratch sizes");
+  std::vector<float> scratch(sw), scratch1(s1), scratch2(s2);
+  auto call = [&](int isa, int64_t n0, int64_t n1, float* c, float* scr, int64_t floats, int64_t lda_, int bias_mode) {
+    return lf_f32_linear_packed(isa, m, n, k, a.data(), lda_, packed.data(), n0, n1, bias.data(), bias_mode, res.data(),
+                                n, c, ldc, scr, floats, LF_ACT_LEAKY_RELU, 0.1f, 0, 0);
+  };
+  LF_CHECK(call(LF_ISA_AVX512, 0, n, whole.data(), scratch.data(), sw, lda, LF_BIAS_PER_COL) == LF_OK, "whole");
+  double mx = 0, diff = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < ldc; ++j) {
+      if (j >= n) {
+        LF_CHECK(whole[i * ldc + j] == 7.0f, "ldc padding written");
+        continue;
+      }
+      double s = bias[j] + res[i * n + j];
+      for (int64_t p = 0; p < k; ++p) s += static_cast<double>(a[i * lda + p]) * w[j * k + p];
+      s = s < 0 ? 0.1 * s : s;
+      mx = std::fmax(mx, std::fabs(s));
+      diff = std::fmax(diff, std::fabs(s - whole[i * ldc + j]));
+    }
+  LF_CHECK(diff / mx <= 1e-5, "rel " + std::to_string(diff / mx));
+  LF_CHECK(call(LF_ISA_AVX512, 0, 32, parts.data(), scratch1.data(), s1, lda, LF_BIAS_PER_COL) == LF_OK, "first part");
+  LF_CHECK(call(LF_ISA_AVX512, 32, n, parts.data(), scratch2.data(), s2, lda, LF_BIAS_PER_COL) == LF_OK, "second part");
+  LF_CHECK(parts == whole, "column ranges differ from the whole");
+  LF_CHECK(call(LF_ISA_AVX2, 0, n, whole.data(), scratch.data(), sw, lda, LF_BIAS_PER_COL) == LF_ERR_UNSUPPORTED_ISA, "AVX2");
+  LF_CHECK(call(LF_ISA_AVX512, 8, n, whole.data(), scratch.data(), sw, lda, LF_BIAS_PER_COL) == LF_ERR_INVALID_ARGUMENT,
+           "range not at a 16-column block");
+  LF_CHECK(call(LF_ISA_AVX512, 0, 40, whole.data(), scratch.data(), sw, lda, LF_BIAS_PER_COL) == LF_ERR_INVALID_ARGUMENT,
+           "range end inside a block");
+  LF_CHECK(call(LF_ISA_AVX512, 0, n, whole.data(), scratch.data(), sw - 1, lda, LF_BIAS_PER_COL) == LF_ERR_INVALID_ARGUMENT,
+           "scratch one float short");
+  LF_CHECK(call(LF_ISA_AVX512, 0, n, whole.data(), scratch.data(), sw, 56, LF_BIAS_PER_COL) == LF_ERR_INVALID_ARGUMENT,
+           "lda not a multiple of 16");
+  LF_CHECK(call(LF_ISA_AVX512, 0, n, whole.data(), scratch.data(), sw, lda, LF_BIAS_PER_ROW) == LF_ERR_INVALID_ARGUMENT,
+           "per-row bias");
+}

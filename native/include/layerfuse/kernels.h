@@ -195,6 +195,21 @@ int lf_f32_act(int isa, int64_t count, const float* x, float* y, int act, float 
 int lf_f32_add_act(int isa, int64_t count, const float* a, const float* b, float* y,
                    int act, float alpha, float lo, float hi);
 
+/*
+ * C[m x n] = act(A[m x k] W^T + bias + residual) with W [n x k] prepacked for AVX-512 (LF_ERR_UNSUPPORTED_ISA
+ * for other isa values) as packed[((j/16)*(k/16) + i/16)*256 + (i%16)*16 + j%16] = W[j][i], zeros for
+ * j >= n (ceil(n/16) column blocks). k and lda multiples of 16; bias_mode LF_BIAS_NONE or
+ * LF_BIAS_PER_COL. Computes columns n0..n1-1 (n0 a multiple of 16, n1 one too or n); threads take
+ * disjoint column ranges, each with its own scratch of lf_linear_packed_scratch(m, n1 - n0, k) floats.
+ * Results equal a dot product in k order up to float rounding.
+ */
+int lf_f32_linear_packed(int isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* packed,
+                         int64_t n0, int64_t n1, const float* bias, int bias_mode, const float* residual, int64_t ldr,
+                         float* c, int64_t ldc, float* scratch, int64_t scratch_floats, int act, float alpha, float lo,
+                         float hi);
+/* Scratch floats of one lf_f32_linear_packed call over `cols` columns: m*k + m*ceil(cols/16)*16. */
+int64_t lf_linear_packed_scratch(int64_t m, int64_t cols, int64_t k);
+
 /* --- layout and elementwise ops over up to LF_MAX_RANK dimensions --- */
 enum { LF_MAX_RANK = 6 };
 enum { LF_BIN_ADD = 0, LF_BIN_SUB = 1, LF_BIN_MUL = 2, LF_BIN_DIV = 3, LF_BIN_MAX = 4, LF_BIN_MIN = 5 };

@@ -31,7 +31,7 @@ final class ParamLayout {
   /**
    * The layout of {@code graph}'s parameters; with {@code blocked} (a backend whose
    * {@link Kernels#usesBlockedWeights} holds) conv weights are also stored in the direct NCHW16c and
-   * Winograd layouts where those kernels apply.
+   * Winograd layouts where those kernels apply, and Linear weights in 16-column blocks.
    */
   ParamLayout(Graph graph, boolean blocked) {
     for (Node n : graph.nodes()) {
@@ -47,6 +47,7 @@ final class ParamLayout {
       } else if (n.op() instanceof LinearOp l) {
         add(l.weight());
         add(l.bias());
+        if (blocked && l.inFeatures() % 16 == 0) derived(n.name() + "#packed16", Kernels.packLinearWeights(l.weight()));
       } else if (n.op() instanceof dev.layerfuse.graph.ConstantOp k) {
         add(k.value());
       } else if (n.op() instanceof dev.layerfuse.graph.MatMulOp mm) {

@@ -49,7 +49,16 @@ final class Steps {
       return g.depthwise() ? 0 : Kernels.conv2dScratch(g);
     }
     if (n.op() instanceof ConvTransposeOp c) return Kernels.convTranspose2dScratch(convTGeometry(c, x, y));
+    if (n.op() instanceof LinearOp l) {
+      Gemm g = linearGemm(l, x);
+      return Kernels.linearPackedPreferred(g) ? Kernels.linearPackedScratch(g, 2) : 0;
+    }
     return 0;
+  }
+
+  static Gemm linearGemm(LinearOp l, Shape x) {
+    return Gemm.of(x.dim(0), l.outFeatures(), l.inFeatures()).transB(true)
+        .bias(l.bias() == null ? BiasMode.NONE : BiasMode.PER_COL).residual(l.residual()).activation(l.activation()).build();
   }
 
   private static Slice sl(FloatBuf buf, long off, long len) {
@@ -126,9 +135,19 @@ final class Steps {
       };
     }
     if (n.op() instanceof LinearOp l) {
-      Gemm g = Gemm.of(xs.dim(0), l.outFeatures(), l.inFeatures()).transB(true)
-          .bias(l.bias() == null ? BiasMode.NONE : BiasMode.PER_COL).residual(l.residual()).activation(l.activation()).build();
+      Gemm g = linearGemm(l, xs);
       long w = p.offset(l.weight()), b = p.offset(l.bias());
+      long packed = p.derived(n.name() + "#packed16");
+      if (packed >= 0 && Kernels.linearPackedPreferred(g)) {
+        long pn = Kernels.linearPackedFloats(g.n(), g.k()), scratch = Kernels.linearPackedScratch(g, 2);
+        return new Plan.Step(n, "gemm/direct-16c|sgemm " + g) {
+          Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
+            FloatBuf bias = b < 0 ? null : pr, res = r < 0 ? null : a;
+            Slice spk = sl(pr, packed, pn), ss = sl(s, 0, scratch);
+            return () -> k.gemmPacked(g, a, x, pr, w, spk, bias, Math.max(b, 0), res, Math.max(r, 0), a, y, ss);
+          }
+        };
+      }
       return new Plan.Step(n, (xs.dim(0) == 1 ? "gemm/gemv " : "gemm/sgemm ") + g) {
         Runnable bind(Kernels k, FloatBuf a, FloatBuf pr, FloatBuf s) {
           FloatBuf bias = b < 0 ? null : pr, res = r < 0 ? null : a;

@@ -125,7 +125,40 @@ class GemmKernelTest {
   }
 
   /** Fills operands at non-zero offsets, runs the kernel, compares with the reference. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.layerfuse.exec.KernelVariants#names")
+  void packedLinearMatchesReference(String variant) {
+    // The prepacked-weight Linear (native AVX-512; other variants run the plain GEMM): column counts
+    // with a partial last 16-block, row counts across tile widths, split over 2 threads by column blocks.
+    Kernels kernels = KernelVariants.get(variant);
+    long[][] mnk = {{9, 70, 32}, {32, 1000, 4096}, {13, 16, 16}, {128, 33, 48}, {20, 4096, 64}};
+    for (long[] s : mnk) {
+      for (int threads : new int[] {1, 2}) {
+        Gemm g = Gemm.of(s[0], s[1], s[2]).transB(true).bias(BiasMode.PER_COL).residual(threads == 2)
+            .activation(threads == 2 ? Activation.leakyRelu(0.1f) : Activation.relu()).build();
+        check(kernels, g, 21, threads);
+      }
+    }
+    Gemm odd = Gemm.of(9, 70, 33).transB(true).build();
+    assertTrue(!Kernels.linearPackedApplies(odd) && !Kernels.linearPackedApplies(Gemm.of(9, 70, 32).build()));
+    try (FloatBuf buf = kernels.allocate(1 << 16)) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> kernels.gemmPacked(odd, buf, 0, buf, 0,
+          Slice.of(buf), null, 0, null, 0, buf, 0, Slice.of(buf)));
+      assertTrue(e.getMessage().contains("not eligible for packed weights"), e.getMessage());
+      Gemm ok = Gemm.of(9, 70, 32).transB(true).build();
+      assertThrows(IndexOutOfBoundsException.class, () -> kernels.gemmPacked(ok, buf, 0, buf, 0,
+          new Slice(buf, 0, Kernels.linearPackedFloats(70, 32) - 1), null, 0, null, 0, buf, 0, Slice.of(buf)));
+      assertThrows(IndexOutOfBoundsException.class, () -> kernels.gemmPacked(ok, buf, 0, buf, 0, Slice.of(buf), null, 0,
+          null, 0, buf, 0, new Slice(buf, 0, Kernels.linearPackedScratch(ok, 1) - 1)));
+    }
+  }
+
   static void check(Kernels kernels, Gemm g, long seed) {
+    check(kernels, g, seed, 0);
+  }
+
+  /** {@code packedThreads} > 0: through {@link Kernels#gemmPacked} on that many threads (B must be [n][k]). */
+  static void check(Kernels kernels, Gemm g, long seed, int packedThreads) {
     SplittableRandom rng = new SplittableRandom(seed + g.m() * 31 + g.n() * 7 + g.k());
     int off = 3;
     float[] a = random(rng, (int) g.aSize()), b = random(rng, (int) g.bSize());
@@ -141,8 +174,22 @@ class GemmKernelTest {
       float[] before = new float[(int) cb.size()];
       java.util.Arrays.fill(before, sentinel);
       cb.put(0, before);
-      kernels.gemm(g, ab, off, bb, off, g.biasMode() == BiasMode.NONE ? null : biasB, off,
-          g.hasResidual() ? rb : null, off, cb, off);
+      if (packedThreads == 0) {
+        kernels.gemm(g, ab, off, bb, off, g.biasMode() == BiasMode.NONE ? null : biasB, off,
+            g.hasResidual() ? rb : null, off, cb, off);
+      } else {
+        float[] packed = Kernels.packLinearWeights(dev.layerfuse.tensor.Tensor.wrap(dev.layerfuse.tensor.Shape.of(g.n(), g.k()), b));
+        try (FloatBuf pb = kernels.allocate(packed.length); FloatBuf sb = kernels.allocate(Kernels.linearPackedScratch(g, packedThreads))) {
+          pb.put(0, packed);
+          Parallel.acquire(packedThreads);
+          try {
+            Parallel.withThreads(packedThreads, () -> kernels.gemmPacked(g, ab, off, bb, off, Slice.of(pb),
+                g.biasMode() == BiasMode.NONE ? null : biasB, off, g.hasResidual() ? rb : null, off, cb, off, Slice.of(sb)));
+          } finally {
+            Parallel.release(packedThreads);
+          }
+        }
+      }
       float[] after = new float[(int) cb.size()];
       cb.get(0, after);
 

@@ -51,6 +51,16 @@ public final class LayerfuseNative {
       @Cast("const float*") long residual, @Cast("int64_t") long ldr,
       int act, float alpha, float lo, float hi);
 
+  public static native int lf_f32_linear_packed(
+      int isa, @Cast("int64_t") long m, @Cast("int64_t") long n, @Cast("int64_t") long k,
+      @Cast("const float*") long a, @Cast("int64_t") long lda, @Cast("const float*") long packed,
+      @Cast("int64_t") long n0, @Cast("int64_t") long n1, @Cast("const float*") long bias, int bias_mode,
+      @Cast("const float*") long residual, @Cast("int64_t") long ldr, @Cast("float*") long c, @Cast("int64_t") long ldc,
+      @Cast("float*") long scratch, @Cast("int64_t") long scratch_floats, int act, float alpha, float lo, float hi);
+
+  public static native @Cast("int64_t") long lf_linear_packed_scratch(
+      @Cast("int64_t") long m, @Cast("int64_t") long cols, @Cast("int64_t") long k);
+
   public static native int lf_f32_bias_act(
       int isa, @Cast("int64_t") long m, @Cast("int64_t") long n, @Cast("float*") long c, @Cast("int64_t") long ldc,
       @Cast("const float*") long bias, int bias_mode,

@@ -91,6 +91,33 @@ public final class NativeKernels extends Kernels {
     gemmColumns(g, a, aOffset, b, bOffset, bias, biasOffset, residual, residualOffset, c, cOffset, n);
   }
 
+  @Override
+  protected void gemmPackedUnchecked(Gemm g, FloatBuf a, long aOffset, FloatBuf b, long bOffset, Slice packed,
+                                     FloatBuf bias, long biasOffset, FloatBuf residual, long residualOffset,
+                                     FloatBuf c, long cOffset, Slice scratch) {
+    if (isa != Isa.AVX512) {
+      gemmUnchecked(g, a, aOffset, b, bOffset, bias, biasOffset, residual, residualOffset, c, cOffset);
+      return;
+    }
+    long m = g.m(), n = g.n(), k = g.k(), blocks = (n + 15) / 16;
+    int t = Parallel.threads();
+    int parts = 1;
+    if (t > 1 && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS) {
+      parts = (int) Math.min(t, blocks);
+      while (parts > 1 && scratch.length() < Kernels.linearPackedScratch(g, parts)) parts--;
+    }
+    // Column blocks split over the threads: each streams only its own share of the packed weight.
+    long chunk = (blocks + parts - 1) / parts, share = m * k + m * 16 * chunk;
+    Activation act = g.activation();
+    Parallel.forEach((int) ((blocks + chunk - 1) / chunk), p -> {
+      long n0 = p * chunk * 16, n1 = Math.min(n, (p + 1) * chunk * 16);
+      check("lf_f32_linear_packed", g, LayerfuseNative.lf_f32_linear_packed(isa.code(), m, n, k, addr(a, aOffset),
+          g.lda(), addr(packed), n0, n1, addr(bias, biasOffset), g.biasMode().code(), addr(residual, residualOffset),
+          g.ldr(), addr(c, cOffset), g.ldc(), addr(scratch, p * share), share, act.kind().code(), act.alpha(), act.lo(),
+          act.hi()));
+    });
+  }
+
   private void gemmColumns(Gemm g, FloatBuf a, long aOffset, FloatBuf b, long bOffset, FloatBuf bias, long biasOffset,
                            FloatBuf residual, long residualOffset, FloatBuf c, long cOffset, long n) {
     Activation act = g.activation();

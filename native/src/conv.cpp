@@ -99,8 +99,12 @@ int lf_f32_conv2d_bias_act(int isa, const int64_t* g, const float* x, const floa
       const int64_t yoff = (n * cout + grp * cout_g) * ohw;
       const float* rg = residual != nullptr ? residual + yoff : nullptr;
       if (pointwise) {
-        int rc = lf_f32_gemm_bias_act(isa, 0, cout_g, ohw, cin_g, wg, k, xg, ohw, y + yoff, ohw, bg, bias_mode,
-                                      rg, ohw, act, alpha, lo, hi);
+        // AVX-512: the NCHW 1x1 kernel (operands as stored); elsewhere sgemm.
+        int rc = isa == LF_ISA_AVX512
+                     ? lf_f32_pointwise_conv(isa, cout_g, ohw, cin_g, wg, k, xg, ohw, y + yoff, ohw, bg, bias_mode, rg,
+                                             ohw, act, alpha, lo, hi)
+                     : lf_f32_gemm_bias_act(isa, 0, cout_g, ohw, cin_g, wg, k, xg, ohw, y + yoff, ohw, bg, bias_mode,
+                                            rg, ohw, act, alpha, lo, hi);
         if (rc != LF_OK) return rc;
         continue;
       }

@@ -163,3 +163,16 @@ extern "C" int lf_f32_linear_packed(int isa, int64_t m, int64_t n, int64_t k, co
 extern "C" int64_t lf_linear_packed_scratch(int64_t m, int64_t cols, int64_t k) {
   return m * k + m * ((cols + 15) / 16) * 16;
 }
+
+extern "C" int lf_f32_pointwise_conv(int isa, int64_t rows, int64_t cols, int64_t k, const float* w, int64_t ldw,
+                                     const float* x, int64_t ldx, float* y, int64_t ldy, const float* bias,
+                                     int bias_mode, const float* residual, int64_t ldr, int act, float alpha, float lo,
+                                     float hi) {
+  if (isa != LF_ISA_AVX512 || lf::kernels_for(isa) == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (rows < 1 || cols < 1 || k < 1 || ldw < k || ldx < cols || ldy < cols) return LF_ERR_INVALID_ARGUMENT;
+  if (!lf::valid_epilogue(cols, bias, bias_mode, residual, ldr, act, lo, hi)) return LF_ERR_INVALID_ARGUMENT;
+  if (w == nullptr || x == nullptr || y == nullptr) return LF_ERR_INVALID_ARGUMENT;
+  lf::avx512::pointwise_nchw(rows, cols, k, w, ldw, x, ldx, y, ldy,
+                             lf::make_epilogue(bias, bias_mode, residual, ldr, act, alpha, lo, hi));
+  return LF_OK;
+}

@@ -71,6 +71,10 @@ void gemm_nt_small(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
 // scratch (private to the call) holds m x k + m x 16 x (ob1 - ob0) floats.
 void linear_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* packed, float* c,
                    int64_t ldc, int64_t ob0, int64_t ob1, float* scratch, const lf_epilogue& e);
+// Y[rows x cols] = W[rows x k] X[k x cols], then `e` (src/isa/pointwise_avx512.cpp): a 1x1 conv on NCHW
+// with pixels along the vector lanes; operands as stored.
+void pointwise_nchw(int64_t rows, int64_t cols, int64_t k, const float* w, int64_t ldw, const float* x, int64_t ldx,
+                    float* y, int64_t ldy, const lf_epilogue& e);
 // Rows of A up to which gemm_nt_small beats OpenBLAS's sgemm (which repacks B on every call).
 constexpr int64_t kGemmNtSmallMaxRows = 12;
 }  // namespace avx512

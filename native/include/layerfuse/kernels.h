@@ -210,6 +210,16 @@ int lf_f32_linear_packed(int isa, int64_t m, int64_t n, int64_t k, const float* 
 /* Scratch floats of one lf_f32_linear_packed call over `cols` columns: m*k + m*ceil(cols/16)*16. */
 int64_t lf_linear_packed_scratch(int64_t m, int64_t cols, int64_t k);
 
+/*
+ * A 1x1 stride-1 conv of one image and group on NCHW for AVX-512 (LF_ERR_UNSUPPORTED_ISA for other isa
+ * values): Y[rows x cols] = act(W[rows x k] X[k x cols] + bias + residual), W the weight rows as
+ * stored ([out_c][in_c], leading dimension ldw), X the input channels' planes (ldx apart), pixels
+ * along the vector lanes; nothing is packed. The same epilogue arguments as lf_f32_gemm_bias_act.
+ */
+int lf_f32_pointwise_conv(int isa, int64_t rows, int64_t cols, int64_t k, const float* w, int64_t ldw, const float* x,
+                          int64_t ldx, float* y, int64_t ldy, const float* bias, int bias_mode, const float* residual,
+                          int64_t ldr, int act, float alpha, float lo, float hi);
+
 /* --- layout and elementwise ops over up to LF_MAX_RANK dimensions --- */
 enum { LF_MAX_RANK = 6 };
 enum { LF_BIN_ADD = 0, LF_BIN_SUB = 1, LF_BIN_MUL = 2, LF_BIN_DIV = 3, LF_BIN_MAX = 4, LF_BIN_MIN = 5 };

@@ -22,6 +22,9 @@ struct DwDims {
   int64_t h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow;
 };
 
+// Floats of one padded input row on the stack (3 rows: 13 KB); wider rows take the masked-edge path.
+constexpr int64_t kPaddedRow = 1088;
+
 // Lane indices of the even elements of two concatenated vectors (a function, not a namespace-scope
 // constant: its initialiser would run AVX-512 code when the library loads, on any CPU).
 inline __m512i even_lanes() { return _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0); }
@@ -140,6 +143,41 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
   const int64_t span = (SW == 2 ? 32 : 15 * sw + 1) + (d.kw - 1) * d.dw;  // inputs one chunk reads per row
   const int64_t x0 = (d.pl + sw - 1) / sw, x1 = d.w + d.pl < span ? 0 : (d.w + d.pl - span) / sw + 1;
   lf_epilogue e = act;
+  // Strides 1 and 2 of an undilated 3x3 on rows of up to kPaddedRow inputs: each input row is copied
+  // once into a padded row (pad values beyond both ends), so every chunk is an interior one (on
+  // 56..7-pixel maps the masked edge chunks were half or all of a row, and most of the time).
+  const int64_t len = (d.ow + 15) / 16 * 16 * sw + 34;
+  if (K3 && SW > 0 && d.dw == 1 && d.dh == 1 && len <= kPaddedRow && d.pl + d.w <= len) {
+    alignas(64) float buf[3][kPaddedRow];
+    int64_t held[3] = {-1, -1, -1};  // the input row each slot holds
+    for (int64_t oy = 0; oy < d.oh; ++oy) {
+      float* yr = y + oy * d.ow;
+      const float* rows[3] = {nullptr, nullptr, nullptr};
+      for (int i = 0; i < 3; ++i) {
+        const int64_t iy = oy * d.sh - d.pt + i;
+        if (iy < 0 || iy >= d.h) continue;
+        float* row = buf[iy % 3];
+        if (held[iy % 3] != iy) {
+          held[iy % 3] = iy;
+          for (int64_t q = 0; q < len; q += 16) _mm512_storeu_ps(row + q, pad);
+          const float* src = x + iy * d.w;
+          for (int64_t q = 0; q < d.w; q += 16) {
+            const __mmask16 m = lanes(0, d.w - q);
+            _mm512_mask_storeu_ps(row + d.pl + q, m, _mm512_maskz_loadu_ps(m, src + q));
+          }
+        }
+        rows[i] = row;
+      }
+      int64_t ox = 0;
+      for (; ox + 48 < d.ow; ox += 64) interior<SW, 4>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+      for (; ox < d.ow; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+      if (!tile_act.inline_act) {
+        e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
+        kKernels.epilogue(yr, 1, d.ow, d.ow, e);
+      }
+    }
+    return;
+  }
   for (int64_t oy = 0; oy < d.oh; ++oy) {
     float* yr = y + oy * d.ow;
     const float* rows[3] = {nullptr, nullptr, nullptr};

@@ -51,6 +51,12 @@ public final class LayerfuseNative {
       @Cast("const float*") long residual, @Cast("int64_t") long ldr,
       int act, float alpha, float lo, float hi);
 
+  public static native int lf_f32_pointwise_conv(
+      int isa, @Cast("int64_t") long rows, @Cast("int64_t") long cols, @Cast("int64_t") long k,
+      @Cast("const float*") long w, @Cast("int64_t") long ldw, @Cast("const float*") long x, @Cast("int64_t") long ldx,
+      @Cast("float*") long y, @Cast("int64_t") long ldy, @Cast("const float*") long bias, int bias_mode,
+      @Cast("const float*") long residual, @Cast("int64_t") long ldr, int act, float alpha, float lo, float hi);
+
   public static native int lf_f32_linear_packed(
       int isa, @Cast("int64_t") long m, @Cast("int64_t") long n, @Cast("int64_t") long k,
       @Cast("const float*") long a, @Cast("int64_t") long lda, @Cast("const float*") long packed,

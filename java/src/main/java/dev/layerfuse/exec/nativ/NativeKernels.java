@@ -218,6 +218,13 @@ public final class NativeKernels extends Kernels {
       for (long grp = 0; grp < groups; grp++) {
         long c0 = grp * coutG + m0;
         long xo = (img * a[1] + grp * cinG) * ohw + p0, yo = (img * a[4] + c0) * ohw + p0;
+        if (isa == Isa.AVX512) {
+          // The NCHW 1x1 kernel: pixels along the lanes, weights and activations as stored.
+          check("lf_f32_pointwise_conv", g, LayerfuseNative.lf_f32_pointwise_conv(isa.code(), rows, cols, cinG,
+              addr(w, c0 * cinG), cinG, addr(x, xo), ohw, addr(y, yo), ohw, addr(bias, c0), biasMode, addr(res, yo), ohw,
+              act.kind().code(), act.alpha(), act.lo(), act.hi()));
+          continue;
+        }
         check("lf_f32_gemm_bias_act", g, LayerfuseNative.lf_f32_gemm_bias_act(isa.code(), 0, rows, cols, cinG,
             addr(w, c0 * cinG), cinG, addr(x, xo), ohw, addr(y, yo), ohw, addr(bias, c0), biasMode, addr(res, yo), ohw,
             act.kind().code(), act.alpha(), act.lo(), act.hi()));

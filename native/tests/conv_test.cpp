@@ -83,7 +83,9 @@ LF_TEST(conv2d_matches_reference) {
                      {1, 5, 11, 7, 5, 5, 3, 2, 2, 5, false, false, true}, {1, 3, 40, 40, 8, 3, 1, 1, 1, 1, false, false, false},
                      // depthwise rows wider than one 16-lane vector, with partial last vectors
                      {2, 4, 19, 40, 4, 3, 1, 1, 1, 4, true, true, true}, {1, 16, 21, 37, 16, 3, 2, 1, 1, 16, true, true, true},
-                     {1, 3, 9, 35, 3, 5, 3, 2, 2, 3, true, false, true}, {1, 2, 6, 33, 2, 3, 2, 0, 1, 2, false, true, true}};
+                     {1, 3, 9, 35, 3, 5, 3, 2, 2, 3, true, false, true}, {1, 2, 6, 33, 2, 3, 2, 0, 1, 2, false, true, true},
+                     // depthwise rows of at most 32 outputs in strips of rows, 16 channels at a time (with a tail)
+                     {1, 20, 20, 30, 20, 3, 1, 1, 1, 20, true, true, true}, {2, 17, 41, 60, 17, 3, 2, 1, 1, 17, true, true, true}};
   for (int isa : isas()) {
     for (const C& c : cases) {
       Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.s, c.p, c.d, c.g);

@@ -182,14 +182,16 @@ inline void reorder_in(const float* x, int nch, int64_t h, int64_t w, int64_t pt
 }
 
 // One [ohw][16] output block back to 16 NCHW channel rows of length ohw at y, ldy apart.
-inline void reorder_out(const float* src, int64_t ohw, float* y, int64_t ldy) {
+// Only the first nch channels are written (a last block of fewer than 16 channels).
+inline void reorder_out(const float* src, int64_t ohw, float* y, int64_t ldy, int nch = 16) {
   for (int64_t p0 = 0; p0 < ohw; p0 += 16) {
     const int64_t n = ohw - p0 < 16 ? ohw - p0 : 16;
     const __mmask16 m = tail_mask(n);
     __m512 r[16];
     for (int p = 0; p < 16; ++p) r[p] = p < n ? _mm512_loadu_ps(src + (p0 + p) * 16) : _mm512_setzero_ps();
     transpose16(r);
-    for (int c = 0; c < 16; ++c) _mm512_mask_storeu_ps(y + c * ldy + p0, m, r[c]);
+    for (int c = 0; c < 16; ++c)
+      if (c < nch) _mm512_mask_storeu_ps(y + c * ldy + p0, m, r[c]);
   }
 }
 

@@ -30,7 +30,9 @@ struct Dims {
 // The tile sums input blocks cb0..cb1-1 only: it starts from the bias when cb0 is 0 and from the
 // partial sums in out otherwise, so the weights of one block range stay in L1 across a whole
 // output plane (streaming all of a late layer's weights per 7-pixel tile made it L2-bound).
-template <int NB, int T, int SW>
+// CS: floats per input pixel, 16 (a block) or 4 (a first layer of at most 4 channels, whose padded
+// input is then a quarter of the size).
+template <int NB, int T, int SW, int CS = 16>
 void tile(const Dims& d, const float* xp, const float* wp, const float* bias, float* out, int64_t ob, int64_t oy,
           int64_t ox0, int64_t cb0, int64_t cb1) {
   __m512 acc[NB][T];
@@ -44,12 +46,12 @@ void tile(const Dims& d, const float* xp, const float* wp, const float* bias, fl
     const __m512 bv = bias != nullptr ? _mm512_loadu_ps(bias + b * 16) : _mm512_setzero_ps();
     for (int t = 0; t < T; ++t) acc[b][t] = bv;
   }
-  const int64_t xstep = SW > 0 ? SW * 16 : d.sw * 16;
-  const int64_t wblock = d.cb * d.kh * d.kw * 256, xplane = d.hp * d.wp * 16, wtaps = d.kh * d.kw * 256;
+  const int64_t xstep = SW > 0 ? SW * CS : d.sw * CS;
+  const int64_t wblock = d.cb * d.kh * d.kw * 256, xplane = d.hp * d.wp * CS, wtaps = d.kh * d.kw * 256;
   for (int64_t i = 0; i < d.kh; ++i) {
     const int64_t iy = oy * d.sh + i * d.dh;
     for (int64_t j = 0; j < d.kw; ++j) {
-      const float* xr = xp + cb0 * xplane + (iy * d.wp + ox0 * d.sw + j * d.dw) * 16;
+      const float* xr = xp + cb0 * xplane + (iy * d.wp + ox0 * d.sw + j * d.dw) * CS;
       const float* wv = wp + (((ob * d.cb + cb0) * d.kh + i) * d.kw + j) * 256;
       for (int64_t cb = cb0; cb < cb1; ++cb, xr += xplane, wv += wtaps) {
 #pragma GCC unroll 1
@@ -72,9 +74,9 @@ using TileFn = void (*)(const Dims&, const float*, const float*, const float*, f
                         int64_t, int64_t);
 
 // Tile functions for NB blocks by 1..W pixels (index = pixel count; 0 unused).
-template <int NB, int SW, int... T>
+template <int NB, int SW, int CS, int... T>
 constexpr std::array<TileFn, sizeof...(T) + 1> make_tiles(std::integer_sequence<int, T...>) {
-  return {nullptr, &tile<NB, T + 1, SW>...};
+  return {nullptr, &tile<NB, T + 1, SW, CS>...};
 }
 
 // The widest tile for NB blocks: 4 x 7 and 2 x 7 (28 and 14 accumulators) measured fastest on
@@ -82,9 +84,9 @@ constexpr std::array<TileFn, sizeof...(T) + 1> make_tiles(std::integer_sequence<
 template <int NB>
 constexpr int kWidth = NB == 1 ? 14 : 7;
 
-template <int NB, int SW>
+template <int NB, int SW, int CS>
 void block_rows(const Dims& d, const float* xp, const float* wp, const float* bias, float* out, int64_t ob) {
-  static constexpr auto kTiles = make_tiles<NB, SW>(std::make_integer_sequence<int, kWidth<NB>>{});
+  static constexpr auto kTiles = make_tiles<NB, SW, CS>(std::make_integer_sequence<int, kWidth<NB>>{});
   const float* b = bias != nullptr ? bias + ob * 16 : nullptr;
   // Input blocks per pass: the pass's weights (NB x step x kh x kw x 16 x 16 floats) within 32 KB.
   const int64_t per_block = NB * d.kh * d.kw * 256, fit = 8192 / per_block;
@@ -98,7 +100,7 @@ void block_rows(const Dims& d, const float* xp, const float* wp, const float* bi
       int64_t ox = 0;
       for (int64_t i = 0; i < tiles; ++i) {
         const int64_t width = base + (i < wider ? 1 : 0);
-        if (width == kWidth<NB>) tile<NB, kWidth<NB>, SW>(d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
+        if (width == kWidth<NB>) tile<NB, kWidth<NB>, SW, CS>(d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
         else kTiles[width](d, xp, wp, b, out, ob, oy, ox, cb0, cb1);
         ox += width;
       }
@@ -106,12 +108,12 @@ void block_rows(const Dims& d, const float* xp, const float* wp, const float* bi
   }
 }
 
-template <int SW>
+template <int SW, int CS = 16>
 void conv_rows(const Dims& d, const float* xp, const float* wp, const float* bias, float* out) {
   int64_t ob = 0;
-  for (; ob + 4 <= d.ob; ob += 4) block_rows<4, SW>(d, xp, wp, bias, out, ob);
-  for (; ob + 2 <= d.ob; ob += 2) block_rows<2, SW>(d, xp, wp, bias, out, ob);
-  for (; ob < d.ob; ++ob) block_rows<1, SW>(d, xp, wp, bias, out, ob);
+  for (; ob + 4 <= d.ob; ob += 4) block_rows<4, SW, CS>(d, xp, wp, bias, out, ob);
+  for (; ob + 2 <= d.ob; ob += 2) block_rows<2, SW, CS>(d, xp, wp, bias, out, ob);
+  for (; ob < d.ob; ++ob) block_rows<1, SW, CS>(d, xp, wp, bias, out, ob);
 }
 
 // In-register transpose of a 16 x 16 block: r[i] holds row i on entry and column i on return.

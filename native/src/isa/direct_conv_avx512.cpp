@@ -67,13 +67,29 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
   }
   for (int64_t n = 0; n < g[LF_GEOM_N]; ++n) {
     const float* xn = x + n * cin * hw;
-    // Input: padded [cb][hp][wp][16]; the border holds the pad value of each channel (0 by default).
-    for (int64_t cb = 0; cb < d.cb; ++cb)
-      reorder_in(xn + cb * 16 * hw, cin - cb * 16 < 16 ? static_cast<int>(cin - cb * 16) : 16, h, w, pt, pl, d.hp,
-                 d.wp, pad_values != nullptr ? pad_values + cb * 16 : nullptr, xp + cb * d.hp * d.wp * 16);
-    if (d.sw == 1) conv_rows<1>(d, xp, wp, bias, out);
-    else if (d.sw == 2) conv_rows<2>(d, xp, wp, bias, out);
-    else conv_rows<0>(d, xp, wp, bias, out);
+    if (cin <= 4) {
+      // A first layer (RGB): padded [hp][wp][4], a quarter of the 16-lane copy (230 x 230 x 16 floats
+      // for a 7x7 stride-2 conv on 224 x 224 would not stay in L2).
+      for (int64_t yy = 0; yy < d.hp; ++yy)
+        for (int64_t xx = 0; xx < d.wp; ++xx) {
+          const int64_t sy = yy - pt, sx = xx - pl;
+          const bool inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
+          float* px = xp + (yy * d.wp + xx) * 4;
+          for (int64_t c = 0; c < 4; ++c)
+            px[c] = c >= cin ? 0.0f : inside ? xn[c * hw + sy * w + sx] : pad_values != nullptr ? pad_values[c] : 0.0f;
+        }
+      if (d.sw == 1) conv_rows<1, 4>(d, xp, wp, bias, out);
+      else if (d.sw == 2) conv_rows<2, 4>(d, xp, wp, bias, out);
+      else conv_rows<0, 4>(d, xp, wp, bias, out);
+    } else {
+      // Input: padded [cb][hp][wp][16]; the border holds the pad value of each channel (0 by default).
+      for (int64_t cb = 0; cb < d.cb; ++cb)
+        reorder_in(xn + cb * 16 * hw, cin - cb * 16 < 16 ? static_cast<int>(cin - cb * 16) : 16, h, w, pt, pl, d.hp,
+                   d.wp, pad_values != nullptr ? pad_values + cb * 16 : nullptr, xp + cb * d.hp * d.wp * 16);
+      if (d.sw == 1) conv_rows<1>(d, xp, wp, bias, out);
+      else if (d.sw == 2) conv_rows<2>(d, xp, wp, bias, out);
+      else conv_rows<0>(d, xp, wp, bias, out);
+    }
     // Back to NCHW one 16-channel block at a time; residual and activation on it while it is in cache.
     float* yn = y + n * cout * ohw + oy0 * d.ow;
     for (int64_t ob = 0; ob < d.ob; ++ob) {

@@ -190,8 +190,16 @@ inline void reorder_out(const float* src, int64_t ohw, float* y, int64_t ldy, in
     const int64_t n = ohw - p0 < 16 ? ohw - p0 : 16;
     const __mmask16 m = tail_mask(n);
     __m512 r[16];
-    for (int p = 0; p < 16; ++p) r[p] = p < n ? _mm512_loadu_ps(src + (p0 + p) * 16) : _mm512_setzero_ps();
+    if (n == 16) {  // a whole block: no per-pixel compare (the common case)
+      for (int p = 0; p < 16; ++p) r[p] = _mm512_loadu_ps(src + (p0 + p) * 16);
+    } else {
+      for (int p = 0; p < 16; ++p) r[p] = p < n ? _mm512_loadu_ps(src + (p0 + p) * 16) : _mm512_setzero_ps();
+    }
     transpose16(r);
+    if (nch == 16 && n == 16) {
+      for (int c = 0; c < 16; ++c) _mm512_storeu_ps(y + c * ldy + p0, r[c]);
+      continue;
+    }
     for (int c = 0; c < 16; ++c)
       if (c < nch) _mm512_mask_storeu_ps(y + c * ldy + p0, m, r[c]);
   }

@@ -16,6 +16,49 @@ namespace lf {
 namespace avx512 {
 using namespace blocked16;
 
+namespace {
+
+// One image of at most 4 channels (NCHW, h x w) into the padded [hp][wp][4] plane at dst: 16 pixels at
+// a time, the channel rows interleaved by in-register unpacks (pixel 4L + q of a 16-pixel run ends up
+// in 128-bit lane L of u[q]); border pixels and the lanes past cin hold the pad values / zeros.
+void reorder_in4(const float* x, int nch, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t hp, int64_t wp,
+                 const float* pad_values, float* dst) {
+  alignas(16) float pv[4] = {0, 0, 0, 0};
+  for (int c = 0; c < nch; ++c) pv[c] = pad_values != nullptr ? pad_values[c] : 0.0f;
+  const __m128 pad4 = _mm_load_ps(pv);
+  const int64_t hw = h * w;
+  for (int64_t yy = 0; yy < hp; ++yy) {
+    float* row = dst + yy * wp * 4;
+    const int64_t sy = yy - pt;
+    if (sy < 0 || sy >= h) {
+      for (int64_t xx = 0; xx < wp; ++xx) _mm_storeu_ps(row + xx * 4, pad4);
+      continue;
+    }
+    for (int64_t xx = 0; xx < pl; ++xx) _mm_storeu_ps(row + xx * 4, pad4);
+    for (int64_t xx = pl + w; xx < wp; ++xx) _mm_storeu_ps(row + xx * 4, pad4);
+    float* out = row + pl * 4;
+    for (int64_t x0 = 0; x0 < w; x0 += 16) {
+      const int64_t n = w - x0 < 16 ? w - x0 : 16;
+      const __mmask16 m = tail_mask(n);
+      __m512 c[4];
+      for (int q = 0; q < 4; ++q)
+        c[q] = q < nch ? _mm512_maskz_loadu_ps(m, x + q * hw + sy * w + x0) : _mm512_setzero_ps();
+      const __m512 t0 = _mm512_unpacklo_ps(c[0], c[1]), t1 = _mm512_unpackhi_ps(c[0], c[1]);
+      const __m512 t2 = _mm512_unpacklo_ps(c[2], c[3]), t3 = _mm512_unpackhi_ps(c[2], c[3]);
+      __m512 u[4];
+      u[0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+      u[1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+      u[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+      u[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+      alignas(64) float buf[4][16];
+      for (int q = 0; q < 4; ++q) _mm512_store_ps(buf[q], u[q]);
+      for (int64_t p = 0; p < n; ++p) _mm_storeu_ps(out + (x0 + p) * 4, _mm_load_ps(&buf[p % 4][(p / 4) * 4]));
+    }
+  }
+}
+
+}  // namespace
+
 int64_t direct_conv_scratch(const int64_t* g, bool packed) {
   const int64_t cin = (g[LF_GEOM_IN_C] + 15) / 16 * 16, cout = g[LF_GEOM_OUT_C];
   const int64_t hp = g[LF_GEOM_IN_H] + g[LF_GEOM_PAD_T] + g[LF_GEOM_PAD_B];
@@ -70,14 +113,7 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
     if (cin <= 4) {
       // A first layer (RGB): padded [hp][wp][4], a quarter of the 16-lane copy (230 x 230 x 16 floats
       // for a 7x7 stride-2 conv on 224 x 224 would not stay in L2).
-      for (int64_t yy = 0; yy < d.hp; ++yy)
-        for (int64_t xx = 0; xx < d.wp; ++xx) {
-          const int64_t sy = yy - pt, sx = xx - pl;
-          const bool inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
-          float* px = xp + (yy * d.wp + xx) * 4;
-          for (int64_t c = 0; c < 4; ++c)
-            px[c] = c >= cin ? 0.0f : inside ? xn[c * hw + sy * w + sx] : pad_values != nullptr ? pad_values[c] : 0.0f;
-        }
+      reorder_in4(xn, static_cast<int>(cin), h, w, pt, pl, d.hp, d.wp, pad_values, xp);
       if (d.sw == 1) conv_rows<1, 4>(d, xp, wp, bias, out);
       else if (d.sw == 2) conv_rows<2, 4>(d, xp, wp, bias, out);
       else conv_rows<0, 4>(d, xp, wp, bias, out);

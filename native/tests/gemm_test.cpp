@@ -214,3 +214,50 @@ LF_TEST(linear_packed_matches_reference) {
   LF_CHECK(call(LF_ISA_AVX512, 0, n, whole.data(), scratch.data(), sw, lda, LF_BIAS_PER_ROW) == LF_ERR_INVALID_ARGUMENT,
            "per-row bias");
 }
+
+// The NCHW 1x1 kernel: row counts across the 6-row tile (1..13), pixel counts with partial vectors,
+// both loop orders (input under and over 1 MB), the next group's weights fetched (ldw == k) or not,
+// bias, residual and an activation; bad arguments rejected.
+LF_TEST(pointwise_conv_matches_reference) {
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  std::mt19937 rng(23);
+  std::uniform_real_distribution<float> d(-1, 1);
+  struct C { int64_t rows, cols, k, ldw; };
+  const C cases[] = {{1, 5, 3, 3}, {6, 64, 16, 16}, {7, 70, 9, 12}, {13, 200, 32, 32}, {24, 3136, 96, 96},
+                     {5, 12544, 40, 40}};
+  for (const C& c : cases) {
+    const int64_t ldx = c.cols + 3, ldy = c.cols + 5;
+    std::vector<float> w(c.rows * c.ldw), x(c.k * ldx), bias(c.rows), res(c.rows * c.cols);
+    for (auto* v : {&w, &x, &bias, &res})
+      for (auto& f : *v) f = d(rng);
+    std::vector<float> y(c.rows * ldy, 7.0f);
+    LF_CHECK(lf_f32_pointwise_conv(LF_ISA_AVX512, c.rows, c.cols, c.k, w.data(), c.ldw, x.data(), ldx, y.data(), ldy,
+                                   bias.data(), LF_BIAS_PER_ROW, res.data(), c.cols, LF_ACT_LEAKY_RELU, 0.1f, 0, 0) == LF_OK,
+             "call");
+    double mx = 0, diff = 0;
+    for (int64_t i = 0; i < c.rows; ++i)
+      for (int64_t j = 0; j < ldy; ++j) {
+        if (j >= c.cols) {
+          LF_CHECK(y[i * ldy + j] == 7.0f, "ldy padding written");
+          continue;
+        }
+        double s = bias[i] + res[i * c.cols + j];
+        for (int64_t p = 0; p < c.k; ++p) s += static_cast<double>(w[i * c.ldw + p]) * x[p * ldx + j];
+        s = s < 0 ? 0.1 * s : s;
+        mx = std::fmax(mx, std::fabs(s));
+        diff = std::fmax(diff, std::fabs(s - y[i * ldy + j]));
+      }
+    LF_CHECK(diff / mx <= 1e-5, "rows " + std::to_string(c.rows) + " cols " + std::to_string(c.cols) + " rel " +
+                                    std::to_string(diff / mx));
+  }
+  std::vector<float> w(8), x(8), y(8);
+  auto call = [&](int isa, int64_t rows, int64_t cols, int64_t k, int64_t ldw, int64_t ldx) {
+    return lf_f32_pointwise_conv(isa, rows, cols, k, w.data(), ldw, x.data(), ldx, y.data(), cols, nullptr, LF_BIAS_NONE,
+                                 nullptr, 0, LF_ACT_NONE, 0, 0, 0);
+  };
+  LF_CHECK(call(LF_ISA_AVX512, 2, 2, 2, 2, 2) == LF_OK, "valid");
+  LF_CHECK(call(LF_ISA_AVX2, 2, 2, 2, 2, 2) == LF_ERR_UNSUPPORTED_ISA, "AVX2");
+  LF_CHECK(call(LF_ISA_AVX512, 2, 2, 2, 1, 2) == LF_ERR_INVALID_ARGUMENT, "ldw < k");
+  LF_CHECK(call(LF_ISA_AVX512, 2, 2, 2, 2, 1) == LF_ERR_INVALID_ARGUMENT, "ldx < cols");
+  LF_CHECK(call(LF_ISA_AVX512, 0, 2, 2, 2, 2) == LF_ERR_INVALID_ARGUMENT, "no rows");
+}

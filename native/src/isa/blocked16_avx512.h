@@ -21,6 +21,22 @@ struct Dims {
   int ci;  // input channels per block: 16, or all of them when there are fewer (a first layer)
 };
 
+// The dims of a 1x1 conv over one row of `pixels` pixels, `step` 16-float vectors apart, with cb
+// input and ob output blocks: how the Winograd products and the packed Linear use the tile.
+inline Dims row_of_pixels(int64_t cb, int64_t ob, int64_t pixels, int64_t step) {
+  Dims d;
+  d.cb = cb;
+  d.ob = ob;
+  d.hp = 1;
+  d.wp = pixels * step;
+  d.kh = d.kw = d.sh = d.dh = d.dw = 1;
+  d.sw = step;
+  d.oh = 1;
+  d.ow = pixels;
+  d.ci = 16;
+  return d;
+}
+
 // NB output blocks (16 channels each) x T output pixels of one row, NB * T accumulators. The
 // kernel taps are outside and the input channels inside, not unrolled: with the 16-channel loop
 // unrolled gcc hoisted the weight loads and spilled the accumulators. Each broadcast input feeds

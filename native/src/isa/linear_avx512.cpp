@@ -22,15 +22,7 @@ void linear_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
   float* out = scratch + m * k;
   for (int64_t b = 0; b < cb; ++b)
     for (int64_t i = 0; i < m; ++i) _mm512_storeu_ps(ab + (b * m + i) * 16, _mm512_loadu_ps(a + i * lda + b * 16));
-  Dims d;
-  d.cb = cb;
-  d.ob = nob;
-  d.hp = 1;
-  d.wp = m;
-  d.kh = d.kw = d.sh = d.sw = d.dh = d.dw = 1;
-  d.oh = 1;
-  d.ow = m;
-  d.ci = 16;
+  const Dims d = row_of_pixels(cb, nob, m, 1);
   conv_rows<1>(d, ab, packed + ob0 * cb * 256, nullptr, out);
   for (int64_t ob = 0; ob < nob; ++ob) {
     const int64_t col = (ob0 + ob) * 16;

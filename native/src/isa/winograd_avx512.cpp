@@ -165,15 +165,7 @@ void winograd_conv(const int64_t* g, const float* x, const float* u, const float
       r += cnt;
     }
     // 2. M[xi] = V[xi] U[xi]: a 1x1 conv over a row of `tiles` pixels on the direct kernel's tile.
-    Dims gd;
-    gd.cb = d.cb;
-    gd.ob = nob;
-    gd.hp = 1;
-    gd.wp = tiles;
-    gd.kh = gd.kw = gd.sh = gd.sw = gd.dh = gd.dw = 1;
-    gd.oh = 1;
-    gd.ow = tiles;
-    gd.ci = 16;
+    const Dims gd = row_of_pixels(d.cb, nob, tiles, 1);
     for (int xi = 0; xi < 16; ++xi)
       conv_rows<1>(gd, v + xi * d.cb * tiles * 16, u + (xi * d.ob + ob0) * d.cb * 256, nullptr,
                    m + xi * nob * tiles * 16);

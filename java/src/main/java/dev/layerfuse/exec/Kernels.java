@@ -33,12 +33,7 @@ public abstract class Kernels {
   public final void gemm(Gemm g, FloatBuf a, long aOffset, FloatBuf b, long bOffset,
                          FloatBuf bias, long biasOffset, FloatBuf residual, long residualOffset,
                          FloatBuf c, long cOffset) {
-    if (g == null) throw new IllegalArgumentException("gemm: description is null");
-    check(g, "A", a, aOffset, g.aSize());
-    check(g, "B", b, bOffset, g.bSize());
-    check(g, "C", c, cOffset, g.cSize());
-    checkOptional(g, "bias", bias, biasOffset, g.biasMode() != BiasMode.NONE, g.biasSize());
-    checkOptional(g, "residual", residual, residualOffset, g.hasResidual(), g.residualSize());
+    checkGemm(g, a, aOffset, b, bOffset, bias, biasOffset, residual, residualOffset, c, cOffset);
     gemmUnchecked(g, a, aOffset, b, bOffset, bias, biasOffset, residual, residualOffset, c, cOffset);
   }
 
@@ -51,16 +46,22 @@ public abstract class Kernels {
   public final void gemmPacked(Gemm g, FloatBuf a, long aOffset, FloatBuf b, long bOffset, Slice packed,
                                FloatBuf bias, long biasOffset, FloatBuf residual, long residualOffset,
                                FloatBuf c, long cOffset, Slice scratch) {
+    checkGemm(g, a, aOffset, b, bOffset, bias, biasOffset, residual, residualOffset, c, cOffset);
+    if (!linearPackedApplies(g)) throw new IllegalArgumentException("gemm " + g + ": not eligible for packed weights");
+    need("gemm", g, "packed weight", packed, linearPackedFloats(g.n(), g.k()));
+    need("gemm", g, "scratch", scratch, linearPackedScratch(g, 1));
+    gemmPackedUnchecked(g, a, aOffset, b, bOffset, packed, bias, biasOffset, residual, residualOffset, c, cOffset, scratch);
+  }
+
+  /** The operand checks {@link #gemm} and {@link #gemmPacked} share. */
+  private void checkGemm(Gemm g, FloatBuf a, long aOffset, FloatBuf b, long bOffset, FloatBuf bias, long biasOffset,
+                         FloatBuf residual, long residualOffset, FloatBuf c, long cOffset) {
     if (g == null) throw new IllegalArgumentException("gemm: description is null");
     check(g, "A", a, aOffset, g.aSize());
     check(g, "B", b, bOffset, g.bSize());
     check(g, "C", c, cOffset, g.cSize());
     checkOptional(g, "bias", bias, biasOffset, g.biasMode() != BiasMode.NONE, g.biasSize());
     checkOptional(g, "residual", residual, residualOffset, g.hasResidual(), g.residualSize());
-    if (!linearPackedApplies(g)) throw new IllegalArgumentException("gemm " + g + ": not eligible for packed weights");
-    need("gemm", g, "packed weight", packed, linearPackedFloats(g.n(), g.k()));
-    need("gemm", g, "scratch", scratch, linearPackedScratch(g, 1));
-    gemmPackedUnchecked(g, a, aOffset, b, bOffset, packed, bias, biasOffset, residual, residualOffset, c, cOffset, scratch);
   }
 
   /** The packed-weight Linear; by default the plain GEMM. */
@@ -134,12 +135,7 @@ public abstract class Kernels {
   public final void conv2d(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice padValues,
                            Slice residual, Slice y, Slice scratch) {
     String op = "conv2d";
-    need(op, g, "x", x, g.inSize());
-    need(op, g, "weight", w, g.outC() * g.im2colRows());
-    optional(op, g, "bias", bias, g.outC());
-    optional(op, g, "pad values", padValues, g.inC());
-    optional(op, g, "residual", residual, g.outSize());
-    need(op, g, "y", y, g.outSize());
+    checkConv(g, x, w, bias, padValues, residual, y);
     if (!g.pointwise()) need(op, g, "scratch", scratch, minConv2dScratch(g));
     conv2dUnchecked(g, act, x, w, bias, padValues, residual, y, scratch);
   }
@@ -152,14 +148,9 @@ public abstract class Kernels {
   public final void conv2dPacked(ConvGeometry g, Activation act, Slice x, Slice w, Slice packed, Slice bias,
                                  Slice padValues, Slice residual, Slice y, Slice scratch) {
     String op = "conv2d";
-    need(op, g, "x", x, g.inSize());
-    need(op, g, "weight", w, g.outC() * g.im2colRows());
+    checkConv(g, x, w, bias, padValues, residual, y);
     if (!directConvApplies(g)) throw new IllegalArgumentException(op + " " + g + ": not eligible for packed weights");
     need(op, g, "packed weight", packed, packedWeightFloats(g));
-    optional(op, g, "bias", bias, g.outC());
-    optional(op, g, "pad values", padValues, g.inC());
-    optional(op, g, "residual", residual, g.outSize());
-    need(op, g, "y", y, g.outSize());
     need(op, g, "scratch", scratch, minConv2dScratch(g));
     conv2dPackedUnchecked(g, act, x, w, packed, bias, padValues, residual, y, scratch);
   }
@@ -191,16 +182,22 @@ public abstract class Kernels {
   public final void conv2dWinograd(ConvGeometry g, Activation act, Slice x, Slice w, Slice winograd, Slice bias,
                                    Slice padValues, Slice residual, Slice y, Slice scratch) {
     String op = "conv2d";
-    need(op, g, "x", x, g.inSize());
-    need(op, g, "weight", w, g.outC() * g.im2colRows());
+    checkConv(g, x, w, bias, padValues, residual, y);
     if (!winogradApplies(g)) throw new IllegalArgumentException(op + " " + g + ": not eligible for Winograd weights");
     need(op, g, "Winograd weight", winograd, winogradWeightFloats(g));
+    need(op, g, "scratch", scratch, minConv2dScratch(g));
+    conv2dWinogradUnchecked(g, act, x, w, winograd, bias, padValues, residual, y, scratch);
+  }
+
+  /** The operands every conv2d entry point checks (x, weight, optional bias / pad values / residual, y). */
+  private void checkConv(ConvGeometry g, Slice x, Slice w, Slice bias, Slice padValues, Slice residual, Slice y) {
+    String op = "conv2d";
+    need(op, g, "x", x, g.inSize());
+    need(op, g, "weight", w, g.outC() * g.im2colRows());
     optional(op, g, "bias", bias, g.outC());
     optional(op, g, "pad values", padValues, g.inC());
     optional(op, g, "residual", residual, g.outSize());
     need(op, g, "y", y, g.outSize());
-    need(op, g, "scratch", scratch, minConv2dScratch(g));
-    conv2dWinogradUnchecked(g, act, x, w, winograd, bias, padValues, residual, y, scratch);
   }
 
   /** The Winograd conv; by default the plain one. */

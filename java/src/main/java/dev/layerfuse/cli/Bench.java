@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * {@code layerfuse bench}: fused vs unfused latency of one {@code run} each (input conversion and
  * output copies included), median and p90 of at least 30 timings of each after warm-up, the two
- * timed interleaved.
+ * timed in interleaved blocks ({@link Timing#measurePair}).
  */
 final class Bench {
   static final int MIN_RUNS = 30;
@@ -30,9 +30,9 @@ final class Bench {
       out.println("Usage: layerfuse bench MODEL.onnx [--threads N] [--batch N] [--backend native|java|auto] [--json FILE]");
       out.println("                       [--runs N] [--warmup-ms MS] [--profile]");
       out.println("Fused vs unfused latency: after warm-up, the median (and p90) of at least 30 wall-clock timings of");
-      out.println("one run each, fused and unfused interleaved (so a host changing speed part-way shifts both alike),");
-      out.println("at most 5 minutes per model. --json writes {model, backend, threads, batch, fused,");
-      out.println("unfused, speedup}. --threads N: the session's intra-op threads (the caller and N - 1 pool workers).");
+      out.println("one run each, fused and unfused in interleaved blocks (so a host changing speed part-way shifts both");
+      out.println("alike; each block starts with an untimed run that refills the caches), at most 5 minutes per model.");
+      out.println("--json writes {model, backend, threads, batch, fused, unfused, speedup}. --threads N: the session's intra-op threads (the caller and N - 1 pool workers).");
       out.println("--profile: then the fused model's kernel calls with their median times (the 15 slowest, and the");
       out.println("total per kernel kind).");
       return Main.OK;

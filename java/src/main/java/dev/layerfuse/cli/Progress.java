@@ -27,7 +27,8 @@ final class Progress {
 
   void step(String what) {
     label = what;
-    done = Math.min(total, done + 1);
+    if (done == total) return;  // steps past the total (a timing loop that goes on) draw nothing more
+    done++;
     int pct = 100 * done / total;
     if (tty) {
       int width = 30, filled = width * done / total;

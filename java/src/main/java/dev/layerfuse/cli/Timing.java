@@ -39,12 +39,19 @@ final class Timing {
     return stats(ms, n);
   }
 
+  /** Timed calls of each in one block of {@link #measurePair}, after the block's untimed re-warm call. */
+  static final int BLOCK = 3;
+
   /**
-   * Two calls timed interleaved, A B B A A B B A ..., so that a machine that slows down or speeds
-   * up part-way (a shared, noisy host) shifts both alike and their ratio stays meaningful; the
-   * alternating order cancels what one call leaves in the caches for the next. Warms both up for
-   * {@code warmupNanos} (at least 2 calls each), then times pairs until {@code minRuns} of each are
-   * done and either {@code maxRuns} are done or {@code budgetNanos} has passed.
+   * Two calls timed in interleaved blocks, A A A A B B B B, B B B B A A A A, ..., so that a machine
+   * that slows down or speeds up part-way (a shared, noisy host) shifts both alike and their ratio
+   * stays meaningful. The first call of each block is untimed: it refills the caches the other call
+   * evicted, so each timing is of a call that follows a call of its own, as a server running one
+   * model sees (and as a peer timed on its own is measured); the alternating order of the blocks
+   * cancels what remains. Warms both up for {@code warmupNanos} (at least 2 calls each), then times
+   * blocks of {@link #BLOCK} calls of each until {@code minRuns} of each are done and either
+   * {@code maxRuns} are done or {@code budgetNanos} has passed; {@code onRun} runs after each
+   * timed pair.
    */
   static Stats[] measurePair(Runnable a, Runnable b, int minRuns, int maxRuns, long warmupNanos, long budgetNanos,
                              Runnable onRun) {
@@ -58,15 +65,23 @@ final class Timing {
     double[] ma = new double[maxRuns], mb = new double[maxRuns];
     int n = 0;
     long end = System.nanoTime() + budgetNanos;
-    while (n < maxRuns && (n < minRuns || System.nanoTime() < end)) {
-      boolean aFirst = n % 2 == 0;
-      double first = time(aFirst ? a : b), second = time(aFirst ? b : a);
-      ma[n] = aFirst ? first : second;
-      mb[n] = aFirst ? second : first;
-      n++;
-      if (onRun != null) onRun.run();
+    for (int round = 0; n < maxRuns && (n < minRuns || System.nanoTime() < end); round++) {
+      int count = Math.min(BLOCK, maxRuns - n);
+      boolean aFirst = round % 2 == 0;
+      block(aFirst ? a : b, aFirst ? ma : mb, n, count);
+      block(aFirst ? b : a, aFirst ? mb : ma, n, count);
+      for (int i = 0; i < count; i++) {
+        if (onRun != null) onRun.run();
+      }
+      n += count;
     }
     return new Stats[] {stats(ma, n), stats(mb, n)};
+  }
+
+  /** One untimed call, then {@code count} timed ones into {@code ms[from..]}. */
+  private static void block(Runnable call, double[] ms, int from, int count) {
+    call.run();
+    for (int i = 0; i < count; i++) ms[from + i] = time(call);
   }
 
   private static double time(Runnable call) {

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The bench's timing: interleaved A/B order, each timing credited to its own call, median and p90. */
+/** The bench's timing: interleaved A/B blocks, each timing credited to its own call, median and p90. */
 class TimingTest {
   @Test
   void pairsAreTimedInAlternatingOrderAndCreditedToTheirOwnCall() {
@@ -20,14 +20,26 @@ class TimingTest {
       while (System.nanoTime() < end) Thread.onSpinWait();
     };
     Runnable b = () -> order.add('B');
-    Timing.Stats[] s = Timing.measurePair(a, b, 6, 6, 0, 0, () -> progress[0]++);
-    assertEquals(6, s[0].runs());
-    assertEquals(6, s[1].runs());
-    assertEquals(6, progress[0], "one progress step per timed pair");
-    // Two warm-up pairs (A B), then A B, B A, A B, B A, ...
-    assertEquals("ABABABBAABBAABBA", order.stream().map(String::valueOf).reduce("", String::concat));
+    Timing.Stats[] s = Timing.measurePair(a, b, 7, 7, 0, 0, () -> progress[0]++);
+    assertEquals(7, s[0].runs());
+    assertEquals(7, s[1].runs());
+    assertEquals(7, progress[0], "one progress step per timed pair");
+    // Two warm-up pairs (A B), then blocks of one re-warm call and BLOCK = 3 timed calls, the order
+    // alternating; the last block is cut to the one run still wanted.
+    assertEquals("ABAB" + "AAAABBBB" + "BBBBAAAA" + "AABB",
+        order.stream().map(String::valueOf).reduce("", String::concat));
     assertTrue(s[0].medianMs() >= 3.0, "A's median " + s[0].medianMs());
     assertTrue(s[0].medianMs() > s[1].medianMs(), "B is the no-op: " + s[1].medianMs());
+  }
+
+  @Test
+  void progressPastItsTotalDrawsNothingMore() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    Progress p = new Progress(new java.io.PrintStream(bytes, true), 4, false);
+    for (int i = 0; i < 40; i++) p.step("x");
+    String[] lines = bytes.toString().strip().split("\n");
+    assertEquals(4, lines.length, bytes.toString());  // 25%, 50%, 75%, 100%, once each
+    assertTrue(lines[3].contains("100% (4/4)"), lines[3]);
   }
 
   @Test

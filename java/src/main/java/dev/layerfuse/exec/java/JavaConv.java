@@ -314,21 +314,37 @@ final class JavaConv {
     }
   }
 
-  /** Whether a depthwise plane goes through {@link VectorDepthwise#flatPlane3x3}: 3x3, stride 1, pad 1, rows under 32. */
+  /**
+   * Whether a depthwise plane goes through {@link VectorDepthwise#flatPlane3x3}: 3x3, stride 1, pad 1.
+   * Any width: the flat row leaves only the two edge columns scalar (a row-by-row pass leaves the
+   * edges and each row's partial vector, 16 of 112 columns at 112x112).
+   */
   private static boolean flatPlane(ConvGeometry g) {
     int[] s = g.stride(), p = g.pads(), d = g.dilation();
     return JavaGemm.VECTOR && g.kh() == 3 && g.kw() == 3 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1
-        && p[0] == 1 && p[1] == 1 && p[2] == 1 && p[3] == 1 && g.inW() < 32;
+        && p[0] == 1 && p[1] == 1 && p[2] == 1 && p[3] == 1;
+  }
+
+  /** Whether a depthwise plane goes through {@link VectorDepthwise#stride2Plane3x3}: 3x3, stride 2, dilation 1. */
+  private static boolean stride2Plane(ConvGeometry g) {
+    int[] s = g.stride(), d = g.dilation();
+    return JavaGemm.VECTOR && g.kh() == 3 && g.kw() == 3 && s[0] == 2 && s[1] == 2 && d[0] == 1 && d[1] == 1;
   }
 
   private static void depthwisePlane(ConvGeometry g, Activation act, float[] x, int xp, float[] w, int wk, float pv,
                                      float bv, float[] res, int rp, float[] y, int yp) {
     int h = (int) g.inH(), wd = (int) g.inW(), kh = g.kh(), kw = g.kw();
-    if (flatPlane(g)) {
-      int n = h * wd;
+    boolean flat = flatPlane(g);
+    if (flat || stride2Plane(g)) {
+      int oh = (int) g.outH(), ow = (int) g.outW(), n = oh * ow;
       DwRow buf = DW_ROW.get();
-      float[] padded = buf.ensurePadded(n + 2 * (wd + 1)), out = buf.ensure(n);
-      VectorDepthwise.flatPlane3x3(x, xp, h, wd, w, wk, pv, bv, padded, out);
+      float[] out = buf.ensure(n);
+      if (flat) {
+        VectorDepthwise.flatPlane3x3(x, xp, h, wd, w, wk, pv, bv, buf.ensurePadded(n + 2 * (wd + 1)), out);
+      } else {
+        VectorDepthwise.stride2Plane3x3(x, xp, h, wd, oh, ow, g.pads()[0], g.pads()[1], w, wk, pv, bv,
+            buf.ensurePadded(VectorDepthwise.stride2Scratch(oh, ow)), out);
+      }
       if (res != null) for (int i = 0; i < n; i++) out[i] += res[rp + i];
       System.arraycopy(out, 0, y, yp, n);
       JavaEpilogue.activate(act, y, yp, n);

@@ -62,7 +62,8 @@ final class JavaEpilogue {
         return;
       case CLAMP: {
         float lo = act.lo(), hi = act.hi();
-        for (int j = off; j < off + len; j++) {
+        int from = JavaGemm.VECTOR ? off + VectorDepthwise.clamp(c, off, len, lo, hi) : off;
+        for (int j = from; j < off + len; j++) {
           float v = c[j];
           v = v < lo ? lo : v;
           c[j] = v > hi ? hi : v;

@@ -61,8 +61,7 @@ final class VectorDepthwise {
   }
 
   /**
-   * A whole 3x3 stride-1 pad-1 depthwise plane of a small map (rows too short for whole vectors)
-   * as one flat row: with the plane copied between {@code w + 1} pad values on each side, output
+   * A whole 3x3 stride-1 pad-1 depthwise plane as one flat row: with the plane copied between {@code w + 1} pad values on each side, output
    * pixel p's tap (i, j) is at flat offset {@code p + (i - 1) * w + (j - 1)}, so every tap is one
    * shifted vector load over the plane. That offset wraps to the neighbouring row in the first
    * and last columns, which are then recomputed with scalar taps. {@code out[0..h*w)} gets
@@ -82,6 +81,86 @@ final class VectorDepthwise {
       out[oy * w] = edgeTaps(x, xp, h, w, oy, 0, wt, wk, pv, bv);
       out[oy * w + w - 1] = edgeTaps(x, xp, h, w, oy, w - 1, wt, wk, pv, bv);
     }
+  }
+
+  /**
+   * A whole 3x3 stride-2 dilation-1 depthwise plane ({@code h x w} in, {@code oh x ow} out, pads
+   * {@code pt} top and {@code pl} left): the input is copied once, pad values filled in, into
+   * padded rows split into their even and odd columns ({@code even[r][k]} is padded column 2k,
+   * {@code odd[r][k]} column 2k + 1, {@code ew = ow + 1} columns each), so output column ox reads
+   * even[ox], odd[ox] and even[ox + 1]: unit-stride vector loads with no edge columns.
+   * {@code out[0..oh*ow)} gets bias + taps; {@code buf} holds at least {@link #stride2Scratch} floats.
+   */
+  static void stride2Plane3x3(float[] x, int xp, int h, int w, int oh, int ow, int pt, int pl, float[] wt, int wk,
+                              float pv, float bv, float[] buf, float[] out) {
+    int ew = ow + 1, rows = 2 * oh + 1, odd = rows * ew;
+    for (int r = 0; r < rows; r++) {
+      int iy = r - pt, e = r * ew;
+      if (iy < 0 || iy >= h) {
+        java.util.Arrays.fill(buf, e, e + ew, pv);
+        java.util.Arrays.fill(buf, odd + e, odd + e + ew, pv);
+        continue;
+      }
+      int xr = xp + iy * w;
+      // Columns k whose two inputs 2k - pl and 2k + 1 - pl are both inside the row copy without checks.
+      int kLo = Math.min(ew, (pl + 1) / 2), kHi = Math.max(kLo, Math.min(ew, (w + pl) / 2));
+      for (int k = 0; k < kLo; k++) split(x, xr, w, 2 * k - pl, pv, buf, e + k, odd + e + k);
+      for (int k = kLo, src = xr + 2 * kLo - pl; k < kHi; k++, src += 2) {
+        buf[e + k] = x[src];
+        buf[odd + e + k] = x[src + 1];
+      }
+      for (int k = kHi; k < ew; k++) split(x, xr, w, 2 * k - pl, pv, buf, e + k, odd + e + k);
+    }
+    for (int oy = 0; oy < oh; oy++) {
+      int o = oy * ow;
+      java.util.Arrays.fill(out, o, o + ow, bv);
+      for (int i = 0; i < 3; i++) {
+        int e = (2 * oy + i) * ew;
+        float w0 = wt[wk + 3 * i], w1 = wt[wk + 3 * i + 1], w2 = wt[wk + 3 * i + 2];
+        int ox = evenOddTaps(buf, e, odd + e, w0, w1, w2, out, o, ow);
+        for (; ox < ow; ox++) {
+          out[o + ox] = Math.fma(w2, buf[e + ox + 1], Math.fma(w1, buf[odd + e + ox], Math.fma(w0, buf[e + ox], out[o + ox])));
+        }
+      }
+    }
+  }
+
+  /** Input columns ix and ix + 1 of the row at xr (pad value outside [0, w)) to buf[ev] and buf[od]. */
+  private static void split(float[] x, int xr, int w, int ix, float pv, float[] buf, int ev, int od) {
+    buf[ev] = ix >= 0 && ix < w ? x[xr + ix] : pv;
+    buf[od] = ix + 1 >= 0 && ix + 1 < w ? x[xr + ix + 1] : pv;
+  }
+
+  /** Floats of scratch {@link #stride2Plane3x3} needs for an {@code oh x ow} output. */
+  static int stride2Scratch(int oh, int ow) {
+    return 2 * (2 * oh + 1) * (ow + 1);
+  }
+
+  /** out[o + ox] += w0 * buf[e + ox] + w1 * buf[d + ox] + w2 * buf[e + ox + 1] for whole vectors of ox < ow; returns where it stopped. */
+  private static int evenOddTaps(float[] buf, int e, int d, float w0, float w1, float w2, float[] out, int o, int ow) {
+    FloatVector a = FloatVector.broadcast(S, w0), b = FloatVector.broadcast(S, w1), c = FloatVector.broadcast(S, w2);
+    int ox = 0;
+    for (; ox + L <= ow; ox += L) {
+      FloatVector v = FloatVector.fromArray(S, out, o + ox);
+      v = a.fma(FloatVector.fromArray(S, buf, e + ox), v);
+      v = b.fma(FloatVector.fromArray(S, buf, d + ox), v);
+      v = c.fma(FloatVector.fromArray(S, buf, e + ox + 1), v);
+      v.intoArray(out, o + ox);
+    }
+    return ox;
+  }
+
+  /** c[off..off+len) clamped to [lo, hi] (NaN stays NaN), whole vectors; returns where it stopped. */
+  static int clamp(float[] c, int off, int len, float lo, float hi) {
+    FloatVector l = FloatVector.broadcast(S, lo), u = FloatVector.broadcast(S, hi);
+    int j = 0;
+    for (; j + L <= len; j += L) {
+      FloatVector v = FloatVector.fromArray(S, c, off + j);
+      // Compare-and-blend, not max/min: NaN fails both compares and is kept, as the scalar form keeps it.
+      v = v.blend(l, v.lt(l));
+      v.blend(u, v.compare(jdk.incubator.vector.VectorOperators.GT, u)).intoArray(c, off + j);
+    }
+    return j;
   }
 
   /** Output pixel p of {@link #flatPlane3x3} from the padded plane (interior columns). */

@@ -74,6 +74,12 @@ class KernelConvPoolTest {
         {1, 4, 6, 40, 4, 3, 1, 1, 1, 4, 1, 1, 1}, {1, 3, 5, 35, 3, 3, 1, 0, 1, 3, 0, 0, 1},
         // small 3x3 pad-1 depthwise planes: the Java Vector API flat-plane path (whole vectors, tail, edge columns)
         {1, 16, 14, 14, 16, 3, 1, 1, 1, 16, 1, 1, 1}, {2, 4, 7, 7, 4, 3, 1, 1, 1, 4, 1, 0, 0}, {1, 2, 3, 20, 2, 3, 1, 1, 1, 2, 0, 1, 0},
+        // ... and wide ones (two vectors and a tail per row, edge columns of every row)
+        {1, 3, 9, 50, 3, 3, 1, 1, 1, 3, 1, 1, 1},
+        // 3x3 stride-2 depthwise: the Java Vector API even/odd split plane (pads 0, 1, 2; rows of whole
+        // vectors and a tail, odd and even input widths)
+        {1, 4, 9, 70, 4, 3, 2, 1, 1, 4, 1, 1, 1}, {2, 3, 8, 37, 3, 3, 2, 0, 1, 3, 0, 0, 1},
+        {1, 2, 10, 33, 2, 3, 2, 2, 1, 2, 1, 1, 0}, {1, 5, 3, 4, 5, 3, 2, 1, 1, 5, 1, 1, 1},
         // depthwise rows of at most 32 outputs: the native 16-channel path in strips of rows, with a channel tail
         {1, 20, 20, 30, 20, 3, 1, 1, 1, 20, 1, 1, 1}, {2, 17, 41, 60, 17, 3, 2, 1, 1, 17, 1, 1, 1}};
     List<Arguments> out = new ArrayList<>();

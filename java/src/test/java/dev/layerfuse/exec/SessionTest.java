@@ -120,7 +120,10 @@ class SessionTest {
     for (String kv : r.out().trim().split("\\s+")) v.put(kv.split("=")[0], Long.parseLong(kv.split("=")[1]));
     assertEquals(v.get("before"), v.get("after"), "native memory returns to its level before the loop: " + r.out());
     long growth = v.get("rss1000") - v.get("rss100");
-    assertTrue(growth < 16L << 20, "RSS grew " + (growth >> 20) + " MB between cycle 100 and 1000: " + r.out());
+    // RSS also moves with the JIT's code cache and malloc arenas (17 MB once in a full build on a
+    // loaded host, 0-few MB alone); the exact native-byte count above is the leak check, this bound
+    // catches a leak of more than ~35 KB per session that the counter would not see.
+    assertTrue(growth < 32L << 20, "RSS grew " + (growth >> 20) + " MB between cycle 100 and 1000: " + r.out());
     assertEquals(0L, v.get("threads"), "no library thread survives the last close");
   }
 

@@ -32,7 +32,8 @@ final class Bench {
       out.println("Fused vs unfused latency: after warm-up, the median (and p90) of at least 30 wall-clock timings of");
       out.println("one run each, fused and unfused in interleaved blocks (so a host changing speed part-way shifts both");
       out.println("alike; each block starts with an untimed run that refills the caches), at most 5 minutes per model.");
-      out.println("--json writes {model, backend, threads, batch, fused, unfused, speedup}. --threads N: the session's intra-op threads (the caller and N - 1 pool workers).");
+      out.println("--json writes {model, backend, threads, batch, fused, unfused, speedup}.");
+      out.println("--threads N: the session's intra-op threads (the caller and N - 1 pool workers).");
       out.println("--profile: then the fused model's kernel calls with their median times (the 15 slowest, and the");
       out.println("total per kernel kind).");
       return Main.OK;

@@ -47,22 +47,30 @@ final class VectorDepthwise {
 
   /** acc[ox] += one kernel row's three taps for ox in [lo, end); returns end (as {@link #taps9}). */
   static int taps3(float[] x, int base, float w0, float w1, float w2, float[] acc, int lo, int hi) {
+    return threeTaps(x, base, base + 1, base + 2, w0, w1, w2, acc, 0, lo, hi);
+  }
+
+  /**
+   * acc[ao + ox] += w0 * x[s0 + ox] + w1 * x[s1 + ox] + w2 * x[s2 + ox] for whole vectors of ox in
+   * [lo, hi); returns where it stopped.
+   */
+  private static int threeTaps(float[] x, int s0, int s1, int s2, float w0, float w1, float w2, float[] acc, int ao,
+                               int lo, int hi) {
     FloatVector a = FloatVector.broadcast(S, w0), b = FloatVector.broadcast(S, w1), c = FloatVector.broadcast(S, w2);
     int ox = lo;
     for (; ox + L <= hi; ox += L) {
-      int i0 = base + ox;
-      FloatVector v = FloatVector.fromArray(S, acc, ox);
-      v = a.fma(FloatVector.fromArray(S, x, i0), v);
-      v = b.fma(FloatVector.fromArray(S, x, i0 + 1), v);
-      v = c.fma(FloatVector.fromArray(S, x, i0 + 2), v);
-      v.intoArray(acc, ox);
+      FloatVector v = FloatVector.fromArray(S, acc, ao + ox);
+      v = a.fma(FloatVector.fromArray(S, x, s0 + ox), v);
+      v = b.fma(FloatVector.fromArray(S, x, s1 + ox), v);
+      v = c.fma(FloatVector.fromArray(S, x, s2 + ox), v);
+      v.intoArray(acc, ao + ox);
     }
     return ox;
   }
 
   /**
-   * A whole 3x3 stride-1 pad-1 depthwise plane as one flat row: with the plane copied between {@code w + 1} pad values on each side, output
-   * pixel p's tap (i, j) is at flat offset {@code p + (i - 1) * w + (j - 1)}, so every tap is one
+   * A whole 3x3 stride-1 pad-1 depthwise plane as one flat row: with the plane copied between
+   * {@code w + 1} pad values on each side, output pixel p's tap (i, j) is at flat offset {@code p + (i - 1) * w + (j - 1)}, so every tap is one
    * shifted vector load over the plane. That offset wraps to the neighbouring row in the first
    * and last columns, which are then recomputed with scalar taps. {@code out[0..h*w)} gets
    * bias + taps; {@code padded} holds at least {@code h * w + 2 * (w + 1)} floats.
@@ -117,7 +125,7 @@ final class VectorDepthwise {
       for (int i = 0; i < 3; i++) {
         int e = (2 * oy + i) * ew;
         float w0 = wt[wk + 3 * i], w1 = wt[wk + 3 * i + 1], w2 = wt[wk + 3 * i + 2];
-        int ox = evenOddTaps(buf, e, odd + e, w0, w1, w2, out, o, ow);
+        int ox = threeTaps(buf, e, odd + e, e + 1, w0, w1, w2, out, o, 0, ow);
         for (; ox < ow; ox++) {
           out[o + ox] = Math.fma(w2, buf[e + ox + 1], Math.fma(w1, buf[odd + e + ox], Math.fma(w0, buf[e + ox], out[o + ox])));
         }
@@ -134,20 +142,6 @@ final class VectorDepthwise {
   /** Floats of scratch {@link #stride2Plane3x3} needs for an {@code oh x ow} output. */
   static int stride2Scratch(int oh, int ow) {
     return 2 * (2 * oh + 1) * (ow + 1);
-  }
-
-  /** out[o + ox] += w0 * buf[e + ox] + w1 * buf[d + ox] + w2 * buf[e + ox + 1] for whole vectors of ox < ow; returns where it stopped. */
-  private static int evenOddTaps(float[] buf, int e, int d, float w0, float w1, float w2, float[] out, int o, int ow) {
-    FloatVector a = FloatVector.broadcast(S, w0), b = FloatVector.broadcast(S, w1), c = FloatVector.broadcast(S, w2);
-    int ox = 0;
-    for (; ox + L <= ow; ox += L) {
-      FloatVector v = FloatVector.fromArray(S, out, o + ox);
-      v = a.fma(FloatVector.fromArray(S, buf, e + ox), v);
-      v = b.fma(FloatVector.fromArray(S, buf, d + ox), v);
-      v = c.fma(FloatVector.fromArray(S, buf, e + ox + 1), v);
-      v.intoArray(out, o + ox);
-    }
-    return ox;
   }
 
   /** c[off..off+len) clamped to [lo, hi] (NaN stays NaN), whole vectors; returns where it stopped. */

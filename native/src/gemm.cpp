@@ -100,8 +100,12 @@ int lf_f32_gemm_bias_act(int isa, int trans_b, int64_t m, int64_t n, int64_t k, 
     return LF_OK;
   }
   if (m == 1) {
-    // y[n] = op(B) x with x = A's only row: a weight-streaming GEMV.
-    if (trans_b) {
+    // y[n] = op(B) x with x = A's only row: a weight-streaming GEMV. Against W as stored, the
+    // AVX-512 kernel streams it 1.2x faster than OpenBLAS's sgemv (4096 x 4096, one thread, Zen 5,
+    // interleaved runs: 1.47-1.57 vs 1.78-1.92 ms, 43-46 vs 35-38 GB/s).
+    if (trans_b && isa == LF_ISA_AVX512 && k >= 16) {
+      lf::avx512::gemv_nt(n, k, a, b, ldb, c);
+    } else if (trans_b) {
       cblas_sgemv(CblasRowMajor, CblasNoTrans, in, ik, 1.0f, b, static_cast<int>(ldb), a, 1, 0.0f, c, 1);
     } else {
       cblas_sgemv(CblasRowMajor, CblasTrans, ik, in, 1.0f, b, static_cast<int>(ldb), a, 1, 0.0f, c, 1);

@@ -66,6 +66,8 @@ void maxpool_direct(const int64_t* g, const float* x, float* y);
 // C = A * B^T for few rows of A, B read as stored (src/isa/gemm_nt_avx512.cpp); no epilogue.
 void gemm_nt_small(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
                    float* c, int64_t ldc);
+// y[n] = W[n x k] x, W read as stored (the same file): a batch-1 Linear's weight-streaming GEMV.
+void gemv_nt(int64_t n, int64_t k, const float* x, const float* w, int64_t ldw, float* y);
 // C = A W^T with W prepacked as [ceil(n/16)][k/16][16 k][16 n] (src/isa/linear_avx512.cpp): column
 // blocks ob0..ob1-1 of C, then `e` on those columns (e for the whole C). k and lda multiples of 16;
 // scratch (private to the call) holds m x k + m x 16 x (ob1 - ob0) floats.

@@ -131,6 +131,15 @@ LF_TEST(few_rows_times_transposed_weight) {
           check_case(isa, 1, m, n, k, n % 2 ? LF_BIAS_PER_COL : LF_BIAS_PER_ROW, k == 17, kActs[m % 3]);
 }
 
+LF_TEST(batch_one_times_transposed_weight) {
+  // Batch 1 against a transposed B (the AVX-512 streaming GEMV): groups of four weight rows and the
+  // 1..3 left over, K in whole 32-float steps, a 16-float step, masked tails, and under 16 (OpenBLAS).
+  for (int isa : supported_isas())
+    for (int64_t n : {1, 3, 4, 5, 7, 8, 50})
+      for (int64_t k : {5, 16, 17, 31, 32, 48, 63, 300})
+        check_case(isa, 1, 1, n, k, n % 2 ? LF_BIAS_PER_COL : LF_BIAS_NONE, k == 17, kActs[n % 3]);
+}
+
 LF_TEST(wide_output_uses_several_panels) {
   // 8 x 9000 outputs span several 256 KB panels: each panel's epilogue must see its own bias slice.
   for (int isa : supported_isas()) check_case(isa, 0, 8, 9000, 5, LF_BIAS_PER_COL, true, kActs[2]);

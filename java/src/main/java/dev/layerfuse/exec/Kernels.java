@@ -222,12 +222,12 @@ public abstract class Kernels {
 
   /**
    * Whether a plan runs an eligible conv by Winograd rather than directly: when the batch has at
-   * least 32 output tiles of 2x2 (below that, as for ResNet's 512x7x7 layers at batch 1, streaming
-   * the transformed weights, 16/9 the size of the plain ones, costs more than the multiplications
-   * saved). {@code -Dlayerfuse.winograd=false} turns it off (plans then take the direct kernel).
+   * least {@link #WINOGRAD_MIN_TILES} output tiles of 2x2 (below that, streaming the transformed
+   * weights, 16/9 the size of the plain ones, costs more than the multiplications saved).
+   * {@code -Dlayerfuse.winograd=false} turns it off (plans then take the direct kernel).
    */
   public static boolean winogradPreferred(ConvGeometry g) {
-    return WINOGRAD && winogradApplies(g) && g.n() * ((g.outH() + 1) / 2) * ((g.outW() + 1) / 2) >= 32;
+    return WINOGRAD && winogradApplies(g) && g.n() * ((g.outH() + 1) / 2) * ((g.outW() + 1) / 2) >= WINOGRAD_MIN_TILES;
   }
 
   /** Floats of the Winograd weight: 16 per weight pair (input channel, output channel). */
@@ -280,6 +280,13 @@ public abstract class Kernels {
   private static final long WINOGRAD_MAX_CHUNK_ROWS = 6;
 
   /** {@code -Dlayerfuse.winograd=false}: plans never choose the Winograd kernel (for comparisons); read once. */
+  /**
+   * Tiles from which Winograd beats the direct kernel. 16 takes in ResNet's 512x7x7 layers at batch
+   * 1 (4x4 tiles): on Zen 5 that made the whole ResNet-18 0.93-0.95x the time at one thread and
+   * 0.95-1.02x at two (A/B of two sessions in interleaved blocks). On the CPUs of earlier
+   * sessions those layers were faster direct, and the threshold was 32.
+   */
+  static final int WINOGRAD_MIN_TILES = 16;
   private static final boolean WINOGRAD = !"false".equals(System.getProperty("layerfuse.winograd"));
 
   /** Scratch floats of one Winograd call (each thread's share): padded input rows, V, M and output rows of a chunk. */

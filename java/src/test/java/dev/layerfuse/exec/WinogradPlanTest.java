@@ -37,8 +37,9 @@ class WinogradPlanTest {
         new int[] {1, 1}, 1, 28, 28)), "stride 2");
     assertFalse(Kernels.winogradApplies(ConvGeometry.of(1, 64, 56, 56, 64, 3, 3, new int[] {1, 1}, new int[] {2, 2, 2, 2},
         new int[] {2, 2}, 1, 56, 56)), "dilation 2");
-    // 16 tiles of 2x2 at batch 1 stay direct; 8 images make 128 tiles.
-    assertFalse(Kernels.winogradPreferred(conv3x3(1, 512, 7, 7, 512, 1)));
+    // 9 tiles of 2x2 (5x5) at batch 1 stay direct; 16 (7x7) take Winograd; 8 images make 128 tiles.
+    assertFalse(Kernels.winogradPreferred(conv3x3(1, 512, 5, 5, 512, 1)));
+    assertTrue(Kernels.winogradPreferred(conv3x3(1, 512, 7, 7, 512, 1)));
     assertTrue(Kernels.winogradPreferred(conv3x3(8, 512, 7, 7, 512, 1)));
     assertTrue(Kernels.winogradPreferred(conv3x3(1, 256, 14, 14, 256, 1)));
   }
@@ -73,9 +74,9 @@ class WinogradPlanTest {
     // Without blocked weights (the Java backend, native AVX2) the plan keeps im2col.
     String plain = Plan.compile(g, shapes, new ParamLayout(g, false)).describe();
     assertFalse(plain.contains("winograd") || plain.contains("direct-16c"), plain);
-    // 4x4 tiles of a 7x7 map at batch 1: the direct kernel.
-    Graph small = dev.layerfuse.fuse.Fuser.withDefaults().fuse(block(32, 32, 7)).graph();
-    String direct = Plan.compile(small, Map.of("input", Shape.of(1, 32, 7, 7)), new ParamLayout(small, true)).describe();
+    // 3x3 tiles of a 5x5 map at batch 1: the direct kernel.
+    Graph small = dev.layerfuse.fuse.Fuser.withDefaults().fuse(block(32, 32, 5)).graph();
+    String direct = Plan.compile(small, Map.of("input", Shape.of(1, 32, 5, 5)), new ParamLayout(small, true)).describe();
     assertTrue(direct.contains("conv2d/direct-16c") && !direct.contains("winograd"), direct);
   }
 

@@ -6,7 +6,12 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.TensorInfo;
+import dev.layerfuse.cli.Timing;
+import dev.layerfuse.exec.Backend;
 import dev.layerfuse.onnx.OnnxExporter;
+import dev.layerfuse.onnx.OnnxModel;
+import dev.layerfuse.tensor.DType;
+import dev.layerfuse.tensor.TypedArray;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +34,11 @@ import java.util.SplittableRandom;
  *     tensor as a request would (the way layerfuse bench times its runs). The exported files have
  *     a symbolic batch dimension: BATCH (1) sets it, as {@code layerfuse bench --batch} does, so
  *     resnet18-b8.onnx is timed at batch 8 with {@code OrtBench DIR/resnet18-b8.onnx T 30 8}.
+ * java -cp benchmarks/target/benchmarks.jar dev.layerfuse.bench.OrtBench vs MODEL.onnx [THREADS] [RUNS] [BATCH] [BACKEND]
+ *     the same ONNX Runtime session and layerfuse's fused model of the same file (BACKEND native,
+ *     or java) in one process, timed in interleaved blocks as {@code layerfuse bench} times fused
+ *     against unfused: a host that changes speed part-way (this one swings by 30% over minutes)
+ *     slows both alike, so the ratio printed is meaningful where two separate runs' medians are not.
  * </pre>
  */
 public final class OrtBench {
@@ -44,34 +54,88 @@ public final class OrtBench {
       }
       return;
     }
-    if (args.length < 1 || args.length > 4) {
+    boolean vs = args.length >= 2 && args[0].equals("vs");
+    int at = vs ? 1 : 0;
+    if (args.length < at + 1 || args.length > at + (vs ? 5 : 4)) {
       System.err.println("usage: OrtBench export DIR | OrtBench MODEL.onnx [THREADS] [RUNS] [BATCH]");
+      System.err.println("       OrtBench vs MODEL.onnx [THREADS] [RUNS] [BATCH] [native|java]");
       System.exit(2);
     }
-    int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-    int runs = args.length > 2 ? Integer.parseInt(args[2]) : 30;
-    int batch = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+    int threads = args.length > at + 1 ? Integer.parseInt(args[at + 1]) : 1;
+    int runs = args.length > at + 2 ? Integer.parseInt(args[at + 2]) : 30;
+    int batch = args.length > at + 3 ? Integer.parseInt(args[at + 3]) : 1;
+    String backend = args.length > at + 4 ? args[at + 4] : "native";
     if (threads < 1 || runs < 1 || batch < 1) {
       System.err.println("THREADS, RUNS and BATCH must be >= 1, got " + threads + ", " + runs + ", " + batch);
       System.exit(2);
     }
-    bench(Path.of(args[0]), threads, runs, batch);
+    if (!backend.equals("native") && !backend.equals("java")) {
+      System.err.println("BACKEND must be native or java, got " + backend);
+      System.exit(2);
+    }
+    if (vs) versus(Path.of(args[1]), threads, runs, batch, backend.equals("java") ? Backend.JAVA : Backend.NATIVE);
+    else bench(Path.of(args[0]), threads, runs, batch);
+  }
+
+  /** ONNX Runtime and layerfuse's fused model of one file, timed in interleaved blocks in this process. */
+  static void versus(Path model, int threads, int runs, int batch, Backend backend) throws OrtException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions o = options(threads);
+         OrtSession s = env.createSession(model.toString(), o);
+         OnnxModel lf = OnnxModel.load(model, backend, true, threads)) {
+      Map.Entry<String, NodeInfo> in = s.getInputInfo().entrySet().iterator().next();
+      long[] dims = dims(in.getValue(), batch);
+      float[] x = seeded(dims);
+      double[] xd = new double[x.length];
+      for (int i = 0; i < x.length; i++) xd[i] = x[i];
+      Map<String, TypedArray> feed = Map.of(in.getKey(), TypedArray.ofReals(DType.FLOAT32, dims, xd));
+      Runnable ort = () -> {
+        try {
+          once(env, s, in.getKey(), x, dims);
+        } catch (OrtException e) {
+          throw new IllegalStateException("ONNX Runtime: " + e.getMessage(), e);
+        }
+      };
+      Runnable ours = () -> lf.run(feed);
+      Timing.Stats[] t = Timing.measurePair(ort, ours, runs, 10 * runs, 1_000_000_000L, 20_000_000_000L, null);
+      System.out.printf(Locale.ROOT, "vs %s: threads %d, batch %d, interleaved blocks%n", model, threads, dims.length >= 2 ? dims[0] : 1);
+      System.out.printf(Locale.ROOT, "  onnxruntime       median %8.3f ms  p90 %8.3f ms  runs %d%n", t[0].medianMs(), t[0].p90Ms(), t[0].runs());
+      System.out.printf(Locale.ROOT, "  layerfuse %-7s median %8.3f ms  p90 %8.3f ms  runs %d%n", backend.name().toLowerCase(Locale.ROOT),
+          t[1].medianMs(), t[1].p90Ms(), t[1].runs());
+      System.out.printf(Locale.ROOT, "  layerfuse/onnxruntime %.3f (medians)%n", t[1].medianMs() / t[0].medianMs());
+    }
+  }
+
+  private static OrtSession.SessionOptions options(int threads) throws OrtException {
+    OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+    o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    o.setIntraOpNumThreads(threads);
+    o.setInterOpNumThreads(1);
+    o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+    return o;
+  }
+
+  /** The input's dimensions with a symbolic batch set to {@code batch} and other symbolic ones to 1. */
+  private static long[] dims(NodeInfo input, int batch) throws OrtException {
+    long[] dims = ((TensorInfo) input.getInfo()).getShape();
+    for (int i = 0; i < dims.length; i++) if (dims[i] < 0) dims[i] = i == 0 && dims.length >= 2 ? batch : 1;
+    return dims;
+  }
+
+  private static float[] seeded(long[] dims) {
+    float[] x = new float[(int) Arrays.stream(dims).reduce(1, (p, q) -> p * q)];
+    SplittableRandom r = new SplittableRandom(42);
+    for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+    return x;
   }
 
   static void bench(Path model, int threads, int runs, int batch) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-      o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      o.setIntraOpNumThreads(threads);
-      o.setInterOpNumThreads(1);
-      o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+    try (OrtSession.SessionOptions o = options(threads)) {
       try (OrtSession s = env.createSession(model.toString(), o)) {
         Map.Entry<String, NodeInfo> in = s.getInputInfo().entrySet().iterator().next();
-        long[] dims = ((TensorInfo) in.getValue().getInfo()).getShape();
-        for (int i = 0; i < dims.length; i++) if (dims[i] < 0) dims[i] = i == 0 && dims.length >= 2 ? batch : 1;
-        float[] x = new float[(int) Arrays.stream(dims).reduce(1, (p, q) -> p * q)];
-        SplittableRandom r = new SplittableRandom(42);
-        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+        long[] dims = dims(in.getValue(), batch);
+        float[] x = seeded(dims);
         long warmEnd = System.nanoTime() + 1_000_000_000L;
         int warm = 0;
         while (warm < 2 || System.nanoTime() < warmEnd) {

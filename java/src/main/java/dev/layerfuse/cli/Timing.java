@@ -7,10 +7,11 @@ import java.util.Locale;
  * Wall-clock latency of one call: warm-up, then at least {@code minRuns} timed calls (more while
  * the time budget lasts), reported as median and 90th percentile.
  */
-final class Timing {
+public final class Timing {
   private Timing() {}
 
-  record Stats(double medianMs, double p90Ms, int runs) {
+  /** Median and 90th percentile of {@code runs} timed calls. */
+  public record Stats(double medianMs, double p90Ms, int runs) {
     String json() {
       return String.format(Locale.ROOT, "{\"median_ms\": %.6f, \"p90_ms\": %.6f, \"runs\": %d}", medianMs, p90Ms, runs);
     }
@@ -53,7 +54,7 @@ final class Timing {
    * {@code maxRuns} are done or {@code budgetNanos} has passed; {@code onRun} runs after each
    * timed pair.
    */
-  static Stats[] measurePair(Runnable a, Runnable b, int minRuns, int maxRuns, long warmupNanos, long budgetNanos,
+  public static Stats[] measurePair(Runnable a, Runnable b, int minRuns, int maxRuns, long warmupNanos, long budgetNanos,
                              Runnable onRun) {
     long warmEnd = System.nanoTime() + warmupNanos;
     int warm = 0;

@@ -39,6 +39,14 @@ import java.util.SplittableRandom;
  *     or java) in one process, timed in interleaved blocks as {@code layerfuse bench} times fused
  *     against unfused: a host that changes speed part-way (this one swings by 30% over minutes)
  *     slows both alike, so the ratio printed is meaningful where two separate runs' medians are not.
+ *     At one thread only. At THREADS > 1 the two engines' thread pools share the process's cores:
+ *     ONNX Runtime's intra-op workers go on spinning after a run, into layerfuse's block (MLP-BN
+ *     at 2 threads: layerfuse 1.8 ms on its own, 3.2-4.0 ms here). The caller sleeps
+ *     {@code -Dlayerfuse.vs.gapMillis} (default 20 at THREADS > 1, 0 at one) before the first,
+ *     untimed, call of each block, which lets the spinning end, and the header says the figures
+ *     are indicative; {@code -Dlayerfuse.vs.noSpin=true} turns ONNX Runtime's spinning off (not its
+ *     default configuration: a diagnostic). For 2-thread ratios, alternate {@code layerfuse bench}
+ *     with {@code OrtBench MODEL.onnx} in separate processes.
  * </pre>
  */
 public final class OrtBench {
@@ -81,7 +89,7 @@ public final class OrtBench {
   static void versus(Path model, int threads, int runs, int batch, Backend backend) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions o = options(threads);
-         OrtSession s = env.createSession(model.toString(), o);
+         OrtSession s = createSession(env, model, o);
          OnnxModel lf = OnnxModel.load(model, backend, true, threads)) {
       Map.Entry<String, NodeInfo> in = s.getInputInfo().entrySet().iterator().next();
       long[] dims = dims(in.getValue(), batch);
@@ -89,20 +97,45 @@ public final class OrtBench {
       double[] xd = new double[x.length];
       for (int i = 0; i < x.length; i++) xd[i] = x[i];
       Map<String, TypedArray> feed = Map.of(in.getKey(), TypedArray.ofReals(DType.FLOAT32, dims, xd));
+      long gap = Long.getLong("layerfuse.vs.gapMillis", threads > 1 ? 20 : 0);
+      boolean[] lastOrt = {false};
       Runnable ort = () -> {
+        if (!lastOrt[0]) pause(gap);
+        lastOrt[0] = true;
         try {
           once(env, s, in.getKey(), x, dims);
         } catch (OrtException e) {
           throw new IllegalStateException("ONNX Runtime: " + e.getMessage(), e);
         }
       };
-      Runnable ours = () -> lf.run(feed);
+      Runnable ours = () -> {
+        if (lastOrt[0]) pause(gap);
+        lastOrt[0] = false;
+        lf.run(feed);
+      };
       Timing.Stats[] t = Timing.measurePair(ort, ours, runs, 10 * runs, 1_000_000_000L, 20_000_000_000L, null);
-      System.out.printf(Locale.ROOT, "vs %s: threads %d, batch %d, interleaved blocks%n", model, threads, dims.length >= 2 ? dims[0] : 1);
+      System.out.printf(Locale.ROOT, "vs %s: threads %d, batch %d, interleaved blocks%s%n", model, threads,
+          dims.length >= 2 ? dims[0] : 1, (gap > 0 ? ", " + gap + " ms pause before each block" : "")
+              + (threads > 1 ? " (indicative: the two thread pools share the cores)" : ""));
       System.out.printf(Locale.ROOT, "  onnxruntime       median %8.3f ms  p90 %8.3f ms  runs %d%n", t[0].medianMs(), t[0].p90Ms(), t[0].runs());
       System.out.printf(Locale.ROOT, "  layerfuse %-7s median %8.3f ms  p90 %8.3f ms  runs %d%n", backend.name().toLowerCase(Locale.ROOT),
           t[1].medianMs(), t[1].p90Ms(), t[1].runs());
       System.out.printf(Locale.ROOT, "  layerfuse/onnxruntime %.3f (medians)%n", t[1].medianMs() / t[0].medianMs());
+    }
+  }
+
+  /** The session of {@link #versus}, with ONNX Runtime's spinning off under {@code -Dlayerfuse.vs.noSpin=true}. */
+  private static OrtSession createSession(OrtEnvironment env, Path model, OrtSession.SessionOptions o) throws OrtException {
+    if (Boolean.getBoolean("layerfuse.vs.noSpin")) o.addConfigEntry("session.intra_op.allow_spinning", "0");
+    return env.createSession(model.toString(), o);
+  }
+
+  private static void pause(long millis) {
+    if (millis <= 0) return;
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

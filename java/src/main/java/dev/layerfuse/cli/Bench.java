@@ -28,7 +28,7 @@ final class Bench {
   static int run(String[] argv, PrintStream out) {
     if (argv.length == 1 && argv[0].equals("--help")) {
       out.println("Usage: layerfuse bench MODEL.onnx [--threads N] [--batch N] [--backend native|java|auto] [--json FILE]");
-      out.println("                       [--runs N] [--warmup-ms MS] [--profile]");
+      out.println("                       [--runs N] [--warmup-ms MS] [--profile] [--against native|java]");
       out.println("Fused vs unfused latency: after warm-up, the median (and p90) of at least 30 wall-clock timings of");
       out.println("one run each, fused and unfused in interleaved blocks (so a host changing speed part-way shifts both");
       out.println("alike; each block starts with an untimed run that refills the caches), at most 5 minutes per model.");
@@ -36,9 +36,12 @@ final class Bench {
       out.println("--threads N: the session's intra-op threads (the caller and N - 1 pool workers).");
       out.println("--profile: then the fused model's kernel calls with their median times (the 15 slowest, and the");
       out.println("total per kernel kind).");
+      out.println("--against B: instead of unfused, the fused model on backend B (the other one), in interleaved blocks in");
+      out.println("this process: the backends' ratio (e.g. java/native) that separate runs on a noisy host cannot give.");
+      out.println("--json then writes {model, backend, against, threads, batch, fused, against_fused, ratio}.");
       return Main.OK;
     }
-    Args a = Args.parse(argv, Set.of("--threads", "--batch", "--backend", "--json", "--runs", "--warmup-ms"),
+    Args a = Args.parse(argv, Set.of("--threads", "--batch", "--backend", "--json", "--runs", "--warmup-ms", "--against"),
         Set.of("--profile"));
     String model = a.model("MODEL.onnx");
     Backend backend = Runner.backend(a.one("--backend", "auto"));
@@ -47,6 +50,15 @@ final class Bench {
     long warmup = a.positiveInt("--warmup-ms", 1000) * 1_000_000L;
     String json = a.one("--json", null);
     Backend resolved = Backends.resolve(backend);
+    if (a.one("--against", null) != null) {
+      Backend other = Runner.backend(a.one("--against", null));
+      if (other == Backend.AUTO) throw new Main.UsageException("--against expects native or java, got 'auto'");
+      if (other == resolved) {
+        throw new Main.UsageException("--against must name the other backend: --backend resolves to "
+            + resolved.name().toLowerCase(Locale.ROOT) + " and --against is " + other.name().toLowerCase(Locale.ROOT));
+      }
+      return against(model, resolved, Backends.resolve(other), threads, batch, runs, warmup, json, a.has("--profile"), out);
+    }
     try (OnnxModel fused = Runner.open(model, resolved, true, threads);
          OnnxModel unfused = Runner.open(model, resolved, false, threads)) {
       Map<String, TypedArray> feed = Runner.seeded(fused, batch, 42);
@@ -73,16 +85,58 @@ final class Bench {
         String j = String.format(Locale.ROOT, "{\"model\": %s, \"backend\": \"%s\", \"threads\": %d, \"batch\": %d, "
             + "\"fused\": %s, \"unfused\": %s, \"speedup\": %.6f, \"relative_error\": %.3e%s}%n",
             quote(model), resolved.name().toLowerCase(Locale.ROOT), threads, b, f.json(), u.json(), speedup, worst, "");
-        try {
-          Path jp = Path.of(json).toAbsolutePath();
-          if (jp.getParent() != null) Files.createDirectories(jp.getParent());
-          Files.writeString(jp, j, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-          throw new Main.UsageException("cannot write " + json + ": " + e.getMessage());
-        }
+        write(json, j);
       }
     }
     return Main.OK;
+  }
+
+  /**
+   * {@code --against}: the fused model on {@code backend} and on {@code other}, timed in
+   * interleaved blocks in this process, and the ratio of their medians.
+   */
+  private static int against(String model, Backend backend, Backend other, int threads, Integer batch, int runs, long warmup,
+                             String json, boolean profile, PrintStream out) {
+    try (OnnxModel mine = Runner.open(model, backend, true, threads);
+         OnnxModel theirs = Runner.open(model, other, true, threads)) {
+      Map<String, TypedArray> feed = Runner.seeded(mine, batch, 42);
+      int b = feed.isEmpty() ? 1 : (int) Math.max(1, feed.values().iterator().next().rank() > 0 ? feed.values().iterator().next().dim(0) : 1);
+      String name = backend.name().toLowerCase(Locale.ROOT), otherName = other.name().toLowerCase(Locale.ROOT);
+      out.println("bench " + model + ": backend " + Runner.describe(backend) + " against " + Runner.describe(other)
+          + ", fused, threads " + threads + ", batch " + b);
+      Map<String, TypedArray> ym = mine.run(feed), yt = theirs.run(feed);
+      double worst = 0;
+      for (String o : ym.keySet()) {
+        if (!ym.get(o).type().isFloating()) continue;
+        worst = Math.max(worst, Difference.of(yt.get(o).toTensor().toArray(), ym.get(o).toTensor().toArray()).relative());
+      }
+      Progress p = Progress.on(out, runs);
+      Timing.Stats[] t = Timing.measurePair(() -> mine.run(feed), () -> theirs.run(feed), runs, 10 * runs, warmup,
+          BUDGET_NANOS, () -> p.step(name + " + " + otherName));
+      double ratio = t[0].medianMs() / t[1].medianMs();
+      out.printf(Locale.ROOT, "%-10s %12s %12s %6s%n", "fused", "median ms", "p90 ms", "runs");
+      out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %6d%n", name, t[0].medianMs(), t[0].p90Ms(), t[0].runs());
+      out.printf(Locale.ROOT, "%-10s %12.3f %12.3f %6d%n", otherName, t[1].medianMs(), t[1].p90Ms(), t[1].runs());
+      out.printf(Locale.ROOT, "%s/%s %.3f (medians); %s vs %s max|d|/max|ref| %.2e%n", name, otherName, ratio, name, otherName,
+          worst);
+      if (profile) printProfile(mine.profile(feed, runs), out);
+      if (json != null) {
+        write(json, String.format(Locale.ROOT, "{\"model\": %s, \"backend\": \"%s\", \"against\": \"%s\", \"threads\": %d, "
+            + "\"batch\": %d, \"fused\": %s, \"against_fused\": %s, \"ratio\": %.6f, \"relative_error\": %.3e}%n",
+            quote(model), name, otherName, threads, b, t[0].json(), t[1].json(), ratio, worst));
+      }
+    }
+    return Main.OK;
+  }
+
+  private static void write(String json, String text) {
+    try {
+      Path jp = Path.of(json).toAbsolutePath();
+      if (jp.getParent() != null) Files.createDirectories(jp.getParent());
+      Files.writeString(jp, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new Main.UsageException("cannot write " + json + ": " + e.getMessage());
+    }
   }
 
   /** The slowest calls, then the time per kernel kind (the kernel name up to its first space). */

@@ -128,6 +128,37 @@ class ModelCommandsCliTest {
   }
 
   @Test
+  void benchAgainstTheOtherBackendTimesBothFusedAndWritesTheirRatio(@TempDir Path tmp) throws Exception {
+    String model = tinynet().resolve("tinynet.onnx").toString();
+    Path json = tmp.resolve("against.json");
+    Out r = cli("bench", model, "--backend", "java", "--against", "native", "--warmup-ms", "50", "--json", json.toString());
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("java/native") && r.out().contains("against native/"), r.out());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> j = (Map<String, Object>) Json.parse(Files.readString(json));
+    assertEquals("java", j.get("backend"));
+    assertEquals("native", j.get("against"));
+    double[] med = new double[2];
+    String[] keys = {"fused", "against_fused"};
+    for (int i = 0; i < 2; i++) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> st = (Map<String, Object>) j.get(keys[i]);
+      assertTrue(((Number) st.get("runs")).intValue() >= 30, st.toString());
+      med[i] = ((Number) st.get("median_ms")).doubleValue();
+      assertTrue(med[i] > 0 && ((Number) st.get("p90_ms")).doubleValue() >= med[i], st.toString());
+    }
+    assertEquals(med[0] / med[1], ((Number) j.get("ratio")).doubleValue(), 1e-3 * med[0] / med[1]);
+    assertTrue(((Number) j.get("relative_error")).doubleValue() < 1e-5, j.toString());
+    Out same = cli("bench", model, "--backend", "native", "--against", "native");
+    assertEquals(2, same.status());
+    assertTrue(same.err().contains("--against must name the other backend") && same.err().contains("native"), same.err());
+    Out auto = cli("bench", model, "--backend", "java", "--against", "auto");
+    assertEquals(2, auto.status());
+    assertTrue(auto.err().contains("--against expects native or java"), auto.err());
+    assertEquals(2, cli("bench", model, "--against", "gpu").status());
+  }
+
+  @Test
   void benchWritesMediansAndSpeedupJson(@TempDir Path tmp) throws Exception {
     Path json = tmp.resolve("b/bench.json");
     Out r = cli("bench", tinynet().resolve("tinynet.onnx").toString(), "--backend", "java", "--batch", "2", "--json", json.toString(),

@@ -62,14 +62,9 @@ final class Bench {
     try (OnnxModel fused = Runner.open(model, resolved, true, threads);
          OnnxModel unfused = Runner.open(model, resolved, false, threads)) {
       Map<String, TypedArray> feed = Runner.seeded(fused, batch, 42);
-      int b = feed.isEmpty() ? 1 : (int) Math.max(1, feed.values().iterator().next().rank() > 0 ? feed.values().iterator().next().dim(0) : 1);
+      int b = batchOf(feed);
       out.println("bench " + model + ": backend " + Runner.describe(resolved) + ", threads " + threads + ", batch " + b);
-      Map<String, TypedArray> yf = fused.run(feed), yu = unfused.run(feed);
-      double worst = 0;
-      for (String o : yf.keySet()) {
-        if (!yf.get(o).type().isFloating()) continue;
-        worst = Math.max(worst, Difference.of(yu.get(o).toTensor().toArray(), yf.get(o).toTensor().toArray()).relative());
-      }
+      double worst = worstDifference(unfused.run(feed), fused.run(feed));
       Progress p = Progress.on(out, runs);
       // Interleaved, so a host that changes speed part-way cannot make one of the two look faster.
       Timing.Stats[] uf = Timing.measurePair(() -> unfused.run(feed), () -> fused.run(feed), runs, 10 * runs, warmup,
@@ -100,16 +95,11 @@ final class Bench {
     try (OnnxModel mine = Runner.open(model, backend, true, threads);
          OnnxModel theirs = Runner.open(model, other, true, threads)) {
       Map<String, TypedArray> feed = Runner.seeded(mine, batch, 42);
-      int b = feed.isEmpty() ? 1 : (int) Math.max(1, feed.values().iterator().next().rank() > 0 ? feed.values().iterator().next().dim(0) : 1);
+      int b = batchOf(feed);
       String name = backend.name().toLowerCase(Locale.ROOT), otherName = other.name().toLowerCase(Locale.ROOT);
       out.println("bench " + model + ": backend " + Runner.describe(backend) + " against " + Runner.describe(other)
           + ", fused, threads " + threads + ", batch " + b);
-      Map<String, TypedArray> ym = mine.run(feed), yt = theirs.run(feed);
-      double worst = 0;
-      for (String o : ym.keySet()) {
-        if (!ym.get(o).type().isFloating()) continue;
-        worst = Math.max(worst, Difference.of(yt.get(o).toTensor().toArray(), ym.get(o).toTensor().toArray()).relative());
-      }
+      double worst = worstDifference(theirs.run(feed), mine.run(feed));
       Progress p = Progress.on(out, runs);
       Timing.Stats[] t = Timing.measurePair(() -> mine.run(feed), () -> theirs.run(feed), runs, 10 * runs, warmup,
           BUDGET_NANOS, () -> p.step(name + " + " + otherName));
@@ -127,6 +117,23 @@ final class Bench {
       }
     }
     return Main.OK;
+  }
+
+  /** The batch of a feed: its first input's leading dimension (1 for scalars or no inputs). */
+  private static int batchOf(Map<String, TypedArray> feed) {
+    if (feed.isEmpty()) return 1;
+    TypedArray first = feed.values().iterator().next();
+    return (int) Math.max(1, first.rank() > 0 ? first.dim(0) : 1);
+  }
+
+  /** The largest relative difference (max|d| / max|reference|) over the floating-point outputs. */
+  private static double worstDifference(Map<String, TypedArray> reference, Map<String, TypedArray> other) {
+    double worst = 0;
+    for (String o : other.keySet()) {
+      if (!other.get(o).type().isFloating()) continue;
+      worst = Math.max(worst, Difference.of(reference.get(o).toTensor().toArray(), other.get(o).toTensor().toArray()).relative());
+    }
+    return worst;
   }
 
   private static void write(String json, String text) {

@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code layerfuse bench}: fused vs unfused latency of one {@code run} each (input conversion and
- * output copies included), median and p90 of at least 30 timings of each after warm-up, the two
+ * {@code layerfuse bench}: fused vs unfused latency of one run each (the copies of the input in and
+ * the outputs out included; float32 models run on float arrays, {@link Runner#timedCall}), median and p90 of at least 30 timings of each after warm-up, the two
  * timed in interleaved blocks ({@link Timing#measurePair}).
  */
 final class Bench {
@@ -67,7 +67,7 @@ final class Bench {
       double worst = worstDifference(unfused.run(feed), fused.run(feed));
       Progress p = Progress.on(out, runs);
       // Interleaved, so a host that changes speed part-way cannot make one of the two look faster.
-      Timing.Stats[] uf = Timing.measurePair(() -> unfused.run(feed), () -> fused.run(feed), runs, 10 * runs, warmup,
+      Timing.Stats[] uf = Timing.measurePair(Runner.timedCall(unfused, feed), Runner.timedCall(fused, feed), runs, 10 * runs, warmup,
           BUDGET_NANOS, () -> p.step("unfused + fused"));
       Timing.Stats u = uf[0], f = uf[1];
       double speedup = u.medianMs() / f.medianMs();
@@ -101,7 +101,7 @@ final class Bench {
           + ", fused, threads " + threads + ", batch " + b);
       double worst = worstDifference(theirs.run(feed), mine.run(feed));
       Progress p = Progress.on(out, runs);
-      Timing.Stats[] t = Timing.measurePair(() -> mine.run(feed), () -> theirs.run(feed), runs, 10 * runs, warmup,
+      Timing.Stats[] t = Timing.measurePair(Runner.timedCall(mine, feed), Runner.timedCall(theirs, feed), runs, 10 * runs, warmup,
           BUDGET_NANOS, () -> p.step(name + " + " + otherName));
       double ratio = t[0].medianMs() / t[1].medianMs();
       out.printf(Locale.ROOT, "%-10s %12s %12s %6s%n", "fused", "median ms", "p90 ms", "runs");

@@ -2,6 +2,7 @@ package dev.layerfuse.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,6 +33,54 @@ class OnnxModelTest {
       f.put(m.inputs().get(i).name(), OnnxConformanceTest.pb(t.resolve("test_data_set_0/input_" + i + ".pb")));
     }
     return f;
+  }
+
+  @Test
+  void runFloatsMatchesRunAndRejectsBadArraysBeforeWritingAnything() throws Exception {
+    Path file = OnnxProtoTest.shared("fixtures/tinynet").resolve("tinynet.onnx");
+    for (Backend b : new Backend[] {Backend.JAVA, Backend.NATIVE}) {
+      try (OnnxModel m = OnnxModel.load(file, b, true)) {
+        assertTrue(m.runsOnFloats());
+        OnnxModel.Input in = m.inputs().get(0);
+        long[] dims = {2, 3, 16, 16};
+        double[] xd = new double[2 * 3 * 16 * 16];
+        float[] x = new float[xd.length];
+        for (int i = 0; i < x.length; i++) xd[i] = x[i] = (float) Math.sin(0.37 * i);
+        TypedArray want = m.run(Map.of(in.name(), TypedArray.ofReals(DType.FLOAT32, dims, xd))).get(m.outputs().get(0));
+        float[] y = new float[want.numel()];
+        Map<String, long[]> d = Map.of(in.name(), dims);
+        m.runFloats(d, Map.of(in.name(), x), Map.of(m.outputs().get(0), y));
+        double[] w = want.toDoubles();
+        for (int i = 0; i < y.length; i++) assertEquals((float) w[i], y[i], 0f, b + " element " + i);
+
+        float[] untouched = new float[y.length];
+        java.util.Arrays.fill(untouched, Float.NaN);
+        Map<String, float[]> out = Map.of(m.outputs().get(0), untouched);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> m.runFloats(d, Map.of(in.name(), new float[x.length - 1]), out));
+        assertTrue(e.getMessage().contains("'" + in.name() + "'") && e.getMessage().contains("need " + x.length + " floats, got "
+            + (x.length - 1)), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+            () -> m.runFloats(Map.of(in.name(), new long[] {2, 4, 16, 16}), Map.of(in.name(), x), out));
+        assertTrue(e.getMessage().contains("expected shape"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+            () -> m.runFloats(d, Map.of(in.name(), x), Map.of(m.outputs().get(0), new float[y.length + 1])));
+        assertTrue(e.getMessage().contains("'" + m.outputs().get(0) + "'") && e.getMessage().contains(y.length + " floats"),
+            e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> m.runFloats(d, Map.of("nope", x), out));
+        assertTrue(e.getMessage().contains("unknown input 'nope'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> m.runFloats(Map.of(), Map.of(in.name(), x), out));
+        assertTrue(e.getMessage().contains("missing dims of input '" + in.name() + "'"), e.getMessage());
+        for (float v : untouched) assertTrue(Float.isNaN(v), "a rejected call wrote an output");
+      }
+    }
+    Path t = test("test_conv_with_strides_no_padding");
+    try (OnnxModel m = OnnxModel.load(t.resolve("model.onnx"), Backend.JAVA, true)) {
+      assertFalse(m.runsOnFloats(), "the weight is an input, bound at compile time");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> m.runFloats(Map.of(), Map.of(), Map.of()));
+      assertTrue(e.getMessage().contains("is compiled into the model"), e.getMessage());
+    }
   }
 
   @Test

@@ -16,8 +16,9 @@ import java.util.Set;
 
 /**
  * {@code layerfuse bench}: fused vs unfused latency of one run each (the copies of the input in and
- * the outputs out included; float32 models run on float arrays, {@link Runner#timedCall}), median and p90 of at least 30 timings of each after warm-up, the two
- * timed in interleaved blocks ({@link Timing#measurePair}).
+ * the outputs out included; float32 models run on float arrays, {@link Runner#timedCall}), median
+ * and p90 of at least 30 timings of each after warm-up, the two timed in interleaved blocks
+ * ({@link Timing#measurePair}).
  */
 final class Bench {
   static final int MIN_RUNS = 30;

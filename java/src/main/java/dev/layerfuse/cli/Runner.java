@@ -67,7 +67,6 @@ final class Runner {
     }
   }
 
-  /** Seeded inputs: uniform [-1, 1) floats, small non-negative integers; dim 0 = {@code batch} when given, other symbolic dims 1. */
   /**
    * One timed call of {@code m} on {@code feed}: on float arrays ({@link OnnxModel#runFloats}, the
    * inputs converted and the outputs allocated once, here) where the model allows it, so a
@@ -87,6 +86,7 @@ final class Runner {
     return () -> m.runFloats(dims, in, out);
   }
 
+  /** Seeded inputs: uniform [-1, 1) floats, small non-negative integers; dim 0 = {@code batch} when given, other symbolic dims 1. */
   static Map<String, TypedArray> seeded(OnnxModel m, Integer batch, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     Map<String, TypedArray> feed = new LinkedHashMap<>();

@@ -175,12 +175,7 @@ public final class OnnxModel implements AutoCloseable {
    *     array, an output that is not float32, a missing or wrongly sized output array
    */
   public void runFloats(Map<String, long[]> dims, Map<String, float[]> inputs, Map<String, float[]> outputs) {
-    for (String k : inputs.keySet()) {
-      if (this.inputs.stream().noneMatch(i -> i.name().equals(k))) {
-        throw new IllegalArgumentException("unknown input '" + k + "'; the model's inputs are "
-            + this.inputs.stream().map(Input::name).toList());
-      }
-    }
+    checkKnown(inputs.keySet());
     Map<String, long[]> symbolic = new HashMap<>();
     Map<String, dev.layerfuse.tensor.Shape> shapes = new HashMap<>();
     for (Input i : this.inputs) {
@@ -196,21 +191,17 @@ public final class OnnxModel implements AutoCloseable {
         throw new IllegalArgumentException("missing " + (v == null ? "values" : "dims") + " of input '" + i.name() + "' ("
             + i.type() + " " + i.shape() + ")");
       }
-      long[] want = i.dims();
-      boolean rankOk = want.length == 0 || want.length == d.length;
-      for (int k = 0; rankOk && k < want.length; k++) rankOk = want[k] < 0 || want[k] == d[k];
-      if (!rankOk) {
-        throw new IllegalArgumentException("input '" + i.name() + "': expected shape " + i.shape() + ", got " + Arrays.toString(d));
-      }
-      if (TypedArray.count(d) != v.length) {
+      checkDims(i, d);
+      int n = TypedArray.count(d);
+      if (n != v.length) {
         throw new IllegalArgumentException("input '" + i.name() + "': dims " + Arrays.toString(d) + " need "
-            + TypedArray.count(d) + " floats, got " + v.length);
+            + n + " floats, got " + v.length);
       }
-      if (TypedArray.count(d) == 0) {
+      if (n == 0) {
         throw new IllegalArgumentException("input '" + i.name() + "': empty (dims " + Arrays.toString(d)
             + "); use run(Map<String, TypedArray>)");
       }
-      if (!concrete(want)) symbolic.put(i.name(), d.clone());
+      if (!concrete(i.dims())) symbolic.put(i.name(), d.clone());
       shapes.put(i.name(), dev.layerfuse.tensor.Shape.of(d));
     }
     Compiled c = compiled(Map.of(), symbolic);
@@ -259,12 +250,7 @@ public final class OnnxModel implements AutoCloseable {
   }
 
   private Compiled prepare(Map<String, TypedArray> feeds) {
-    for (String k : feeds.keySet()) {
-      if (inputs.stream().noneMatch(i -> i.name().equals(k))) {
-        throw new IllegalArgumentException("unknown input '" + k + "'; the model's inputs are "
-            + inputs.stream().map(Input::name).toList());
-      }
-    }
+    checkKnown(feeds.keySet());
     Map<String, TypedArray> bound = new HashMap<>();
     Map<String, long[]> dims = new HashMap<>();
     for (Input i : inputs) {
@@ -273,17 +259,32 @@ public final class OnnxModel implements AutoCloseable {
       if (v.type() != i.type()) {
         throw new IllegalArgumentException("input '" + i.name() + "': expected element type " + i.type() + ", got " + v.type());
       }
-      long[] want = i.dims();
-      boolean rankOk = want.length == 0 || want.length == v.rank();
-      for (int k = 0; rankOk && k < want.length; k++) rankOk = want[k] < 0 || want[k] == v.dim(k);
-      if (!rankOk) {
-        throw new IllegalArgumentException("input '" + i.name() + "': expected shape " + i.shape() + ", got " + Arrays.toString(v.dims()));
-      }
+      checkDims(i, v.dims());
       // An empty tensor carries no data: compile it in (the engine plans only non-empty batches).
       if (i.bound() || v.numel() == 0) bound.put(i.name(), v);
-      else if (!concrete(want)) dims.put(i.name(), v.dims());
+      else if (!concrete(i.dims())) dims.put(i.name(), v.dims());
     }
     return compiled(bound, dims);
+  }
+
+  /** Fails naming the first of {@code names} that is not an input of the model. */
+  private void checkKnown(Set<String> names) {
+    for (String k : names) {
+      if (inputs.stream().noneMatch(i -> i.name().equals(k))) {
+        throw new IllegalArgumentException("unknown input '" + k + "'; the model's inputs are "
+            + inputs.stream().map(Input::name).toList());
+      }
+    }
+  }
+
+  /** Fails unless {@code dims} fit input {@code i}'s declared shape (its rank, and every fixed dim). */
+  private static void checkDims(Input i, long[] dims) {
+    long[] want = i.dims();
+    boolean rankOk = want.length == 0 || want.length == dims.length;
+    for (int k = 0; rankOk && k < want.length; k++) rankOk = want[k] < 0 || want[k] == dims[k];
+    if (!rankOk) {
+      throw new IllegalArgumentException("input '" + i.name() + "': expected shape " + i.shape() + ", got " + Arrays.toString(dims));
+    }
   }
 
   private synchronized Compiled compiled(Map<String, TypedArray> bound, Map<String, long[]> dims) {

@@ -133,6 +133,32 @@ int lf_f32_dwconv2d_bias_act(int isa, const int64_t* g, const float* x, const fl
   return LF_OK;
 }
 
+int lf_f32_pw_dw(int isa, const int64_t* g, int64_t cin, int64_t c0, int64_t c1, const float* x, const float* w_p,
+                 const float* b_p, int act_p, float alpha_p, float lo_p, float hi_p, const float* w_d, const float* b_d,
+                 const float* pad_values, float* y, float* scratch, int64_t scratch_floats, int act, float alpha,
+                 float lo, float hi) {
+  if (isa != LF_ISA_AVX512 || lf::kernels_for(isa) == nullptr) return LF_ERR_UNSUPPORTED_ISA;
+  if (!lf::valid_geometry(g) || !lf::valid_act(act_p, lo_p, hi_p) || !lf::valid_act(act, lo, hi)) {
+    return LF_ERR_INVALID_ARGUMENT;
+  }
+  const int64_t c = g[LF_GEOM_IN_C], span = (g[LF_GEOM_KH] - 1) * g[LF_GEOM_DH];
+  if (g[LF_GEOM_GROUPS] != c || g[LF_GEOM_OUT_C] != c || cin < 1 || c0 < 0 || c0 >= c1 || c1 > c) {
+    return LF_ERR_INVALID_ARGUMENT;
+  }
+  if (g[LF_GEOM_PAD_T] > span || g[LF_GEOM_PAD_B] > span) return LF_ERR_INVALID_ARGUMENT;
+  if (x == nullptr || w_p == nullptr || w_d == nullptr || y == nullptr || scratch == nullptr) {
+    return LF_ERR_INVALID_ARGUMENT;
+  }
+  const int64_t rows = lf::avx512::pw_dw_strip_rows(g, c1 - c0, scratch_floats);
+  if (rows < 1) return LF_ERR_INVALID_ARGUMENT;
+  lf::avx512::pw_dw(g, cin, c0, c1, x, w_p,
+                    lf::make_epilogue(b_p, b_p != nullptr ? LF_BIAS_PER_ROW : LF_BIAS_NONE, nullptr, 0, act_p, alpha_p,
+                                      lo_p, hi_p),
+                    w_d, b_d, pad_values, y, scratch, rows, lf::make_epilogue(nullptr, LF_BIAS_NONE, nullptr, 0, act,
+                                                                              alpha, lo, hi));
+  return LF_OK;
+}
+
 int lf_f32_conv_transpose2d_bias_act(int isa, const int64_t* g, const float* x, const float* weight,
                                      const float* bias, float* y, float* scratch, int64_t scratch_floats,
                                      int act, float alpha, float lo, float hi) {

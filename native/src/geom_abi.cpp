@@ -57,4 +57,13 @@ int lf_f32_pool2d_v(int isa, LF_GEOM_PARAMS, int is_max, int count_include_pad, 
   return lf_f32_pool2d(isa, geom, is_max, count_include_pad, x, y);
 }
 
+int lf_f32_pw_dw_v(int isa, LF_GEOM_PARAMS, int64_t cin, int64_t c0, int64_t c1, const float* x, const float* w_p,
+                   const float* b_p, int act_p, float alpha_p, float lo_p, float hi_p, const float* w_d,
+                   const float* b_d, const float* pad_values, float* y, float* scratch, int64_t scratch_floats,
+                   int act, float alpha, float lo, float hi) {
+  LF_GEOM_ARRAY;
+  return lf_f32_pw_dw(isa, geom, cin, c0, c1, x, w_p, b_p, act_p, alpha_p, lo_p, hi_p, w_d, b_d, pad_values, y, scratch,
+                      scratch_floats, act, alpha, lo, hi);
+}
+
 }  // extern "C"

@@ -61,6 +61,17 @@ void winograd_conv(const int64_t* g, const float* x, const float* u, const float
 // Depthwise conv on NCHW with masked loads (src/isa/depthwise_avx512.cpp); the DwConvFn contract.
 void dwconv_direct(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
                    const float* residual, float* y, const lf_epilogue& e);
+// The same with output (and residual) channel planes ycs floats apart instead of out_h * out_w: a
+// strip of output rows written into a whole image.
+void dwconv_strided(const int64_t* g, int64_t ycs, const float* x, const float* weight, const float* bias,
+                    const float* pad_values, const float* residual, float* y, const lf_epilogue& e);
+// A 1x1 conv (cin -> in_c of g, weight wp [in_c][cin], epilogue ep: bias per row, activation) whose
+// output feeds the depthwise conv g (src/isa/pw_dw_avx512.cpp), for channels c0..c1-1 of it, in strips
+// of `rows` output rows through scratch (pw_dw_strip_rows of it). y is the whole depthwise output.
+int64_t pw_dw_strip_rows(const int64_t* g, int64_t channels, int64_t scratch_floats);
+void pw_dw(const int64_t* g, int64_t cin, int64_t c0, int64_t c1, const float* x, const float* wp,
+           const lf_epilogue& ep, const float* wd, const float* bd, const float* pad_values, float* y, float* scratch,
+           int64_t rows, const lf_epilogue& ed);
 // Max pooling on NCHW with masked loads (the same file); NaN in a window gives NaN.
 void maxpool_direct(const int64_t* g, const float* x, float* y);
 // C = A * B^T for few rows of A, B read as stored (src/isa/gemm_nt_avx512.cpp); no epilogue.

@@ -253,6 +253,63 @@ LF_TEST(winograd_matches_reference) {
   LF_CHECK(lf_conv2d_winograd_scratch(S2.v) == -1, "stride 2 is not eligible");
 }
 
+// The 1x1 + depthwise kernel against the two kernels run one after the other: bit for bit, on
+// strides 1, 2 and 3, 5x5 and dilated kernels, pad values, images, channel ranges (as threads take
+// them) and scratches from one strip row (many strips, each reusing the last one's rows) to all.
+LF_TEST(pw_dw_equals_separate_kernels) {
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  struct C { int64_t n, cin, c, h, w, k, s, p, d; bool pad; };
+  const C cases[] = {{1, 16, 96, 23, 40, 3, 2, 1, 1, false}, {2, 5, 20, 17, 19, 3, 1, 1, 1, true},
+                     {1, 24, 40, 30, 30, 3, 1, 1, 1, false},  {1, 7, 18, 21, 70, 5, 2, 2, 1, true},
+                     {1, 9, 17, 13, 13, 3, 3, 1, 2, false},   {1, 3, 33, 9, 120, 3, 2, 1, 1, true}};
+  for (const C& c : cases) {
+    Geom G = geom(c.n, c.c, c.h, c.w, c.c, c.k, c.s, c.p, c.d, c.c);
+    int64_t pg[LF_GEOM_LEN] = {c.n, c.cin, c.h, c.w, c.c, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, c.h, c.w};
+    auto x = rnd(c.n * c.cin * c.h * c.w, 11), wp = rnd(c.c * c.cin, 12), bp = rnd(c.c, 13);
+    auto wd = rnd(c.c * c.k * c.k, 14), bd = rnd(c.c, 15), pv = rnd(c.c, 16);
+    const int64_t ohw = G.v[16] * G.v[17], ysz = c.n * c.c * ohw, span = (c.k - 1) * c.d + 1;
+    std::vector<float> mid(c.n * c.c * c.h * c.w), want(ysz);
+    LF_CHECK(lf_f32_conv2d_bias_act(LF_ISA_AVX512, pg, x.data(), wp.data(), bp.data(), nullptr, nullptr, mid.data(),
+                                    nullptr, 0, LF_ACT_CLAMP, 0, 0, 6) == LF_OK, "pointwise");
+    LF_CHECK(lf_f32_dwconv2d_bias_act(LF_ISA_AVX512, G.v, mid.data(), wd.data(), bd.data(), c.pad ? pv.data() : nullptr,
+                                      nullptr, want.data(), LF_ACT_CLAMP, 0, 0, 6) == LF_OK, "depthwise");
+    for (int64_t split : {int64_t{1}, int64_t{3}}) {
+      for (int64_t rows_of : {int64_t{1}, int64_t{2}, int64_t{1000}}) {
+        std::vector<float> y(ysz, 99.0f);
+        const int64_t chunk = (c.c + split - 1) / split;
+        for (int64_t c0 = 0; c0 < c.c; c0 += chunk) {
+          const int64_t c1 = std::min(c.c, c0 + chunk);
+          std::vector<float> scratch((c1 - c0) * c.w * ((rows_of - 1) * c.s + span));
+          int rc = lf_f32_pw_dw(LF_ISA_AVX512, G.v, c.cin, c0, c1, x.data(), wp.data(), bp.data(), LF_ACT_CLAMP, 0, 0, 6,
+                                wd.data(), bd.data(), c.pad ? pv.data() : nullptr, y.data(), scratch.data(),
+                                static_cast<int64_t>(scratch.size()), LF_ACT_CLAMP, 0, 0, 6);
+          LF_CHECK(rc == LF_OK, "status " + std::to_string(rc));
+        }
+        int64_t diff = 0;
+        for (int64_t i = 0; i < ysz; ++i) diff += y[i] != want[i];
+        LF_CHECK(diff == 0, std::to_string(diff) + " outputs differ; c=" + std::to_string(c.c) + " k=" +
+                                std::to_string(c.k) + " s=" + std::to_string(c.s) + " strip rows " +
+                                std::to_string(rows_of) + " split " + std::to_string(split));
+      }
+    }
+  }
+  // Rejected: a scratch short of one strip row, an empty or out-of-range channel range, other ISAs,
+  // padding taller than the kernel (a strip could then hold no image row).
+  Geom G = geom(1, 8, 10, 10, 8, 3, 1, 1, 1, 8);
+  std::vector<float> x(4 * 100), wp(8 * 4), wd(8 * 9), y(8 * 100), scratch(8 * 10 * 3);
+  auto call = [&](int isa, const int64_t* g, int64_t c0, int64_t c1, int64_t floats) {
+    return lf_f32_pw_dw(isa, g, 4, c0, c1, x.data(), wp.data(), nullptr, LF_ACT_NONE, 0, 0, 0, wd.data(), nullptr,
+                        nullptr, y.data(), scratch.data(), floats, LF_ACT_NONE, 0, 0, 0);
+  };
+  LF_CHECK(call(LF_ISA_AVX512, G.v, 0, 8, 8 * 10 * 3) == LF_OK, "one strip row fits");
+  LF_CHECK(call(LF_ISA_AVX512, G.v, 0, 8, 8 * 10 * 3 - 1) == LF_ERR_INVALID_ARGUMENT, "scratch short");
+  LF_CHECK(call(LF_ISA_AVX512, G.v, 4, 4, 1000) == LF_ERR_INVALID_ARGUMENT, "empty channel range");
+  LF_CHECK(call(LF_ISA_AVX512, G.v, 0, 9, 1000) == LF_ERR_INVALID_ARGUMENT, "channel range past in_c");
+  LF_CHECK(call(LF_ISA_AVX2, G.v, 0, 8, 1000) == LF_ERR_UNSUPPORTED_ISA, "AVX2");
+  Geom tall = geom(1, 8, 10, 10, 8, 3, 1, 3, 1, 8);
+  LF_CHECK(call(LF_ISA_AVX512, tall.v, 0, 8, 1000) == LF_ERR_INVALID_ARGUMENT, "pad 3 on a 3x3 kernel");
+}
+
 LF_TEST(conv2d_rejects_too_small_scratch) {
   Geom G = geom(1, 3, 8, 8, 4, 3, 1, 1, 1, 1);
   std::vector<float> x(3 * 64), w(4 * 27), y(4 * 64), scratch(10);

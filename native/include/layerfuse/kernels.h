@@ -167,6 +167,21 @@ int lf_f32_dwconv2d_bias_act(int isa, const int64_t* geom, const float* x, const
                              float* y, int act, float alpha, float lo, float hi);
 
 /*
+ * A 1x1 conv feeding a depthwise conv in one pass (AVX-512 only; LF_ERR_UNSUPPORTED_ISA otherwise):
+ * y = act_d(dwconv(act_p(conv1x1(x, w_p) + b_p), w_d) + b_d) for channels c0..c1-1 of the depthwise
+ * conv geom (whose in_c is the 1x1 conv's output channels); x is [n][cin][in_h][in_w], w_p
+ * [in_c][cin], w_d [in_c][kh][kw]; b_p, b_d and pad_values (the depthwise pad per channel) may be
+ * null. The expansion is made in strips of output rows through scratch, which must hold a strip of
+ * one row: (c1 - c0) * in_w * ((kh - 1) * dh + 1) floats; more gives taller strips. Threads take
+ * disjoint channel ranges, each with its own scratch. Needs pad_t and pad_b at most (kh - 1) * dh.
+ * Results equal the two separate kernels' exactly.
+ */
+int lf_f32_pw_dw(int isa, const int64_t* geom, int64_t cin, int64_t c0, int64_t c1, const float* x, const float* w_p,
+                 const float* b_p, int act_p, float alpha_p, float lo_p, float hi_p, const float* w_d, const float* b_d,
+                 const float* pad_values, float* y, float* scratch, int64_t scratch_floats, int act, float alpha,
+                 float lo, float hi);
+
+/*
  * y = act(conv_transpose2d(x, weight) + bias); geom describes input (in_c, in_h, in_w) and output
  * (out_c, out_h, out_w); weight is [in_c, out_c/groups, kh, kw]. scratch needs
  * (out_c/groups)*kh*kw*in_h*in_w floats.
@@ -274,6 +289,10 @@ int lf_f32_conv_transpose2d_bias_act_v(int isa, LF_GEOM_PARAMS, const float* x, 
                                        int64_t scratch_floats, int act, float alpha, float lo, float hi);
 int lf_f32_pool2d_v(int isa, LF_GEOM_PARAMS, int is_max, int count_include_pad, const float* x,
                     float* y);
+int lf_f32_pw_dw_v(int isa, LF_GEOM_PARAMS, int64_t cin, int64_t c0, int64_t c1, const float* x, const float* w_p,
+                   const float* b_p, int act_p, float alpha_p, float lo_p, float hi_p, const float* w_d,
+                   const float* b_d, const float* pad_values, float* y, float* scratch, int64_t scratch_floats,
+                   int act, float alpha, float lo, float hi);
 
 #ifdef __cplusplus
 }

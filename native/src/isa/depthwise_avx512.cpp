@@ -21,10 +21,12 @@ namespace {
 
 struct DwDims {
   int64_t h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow;
+  int64_t ycs;  // floats between output channel planes (and residual ones): oh * ow, or more for a strip of rows
 };
 
-// Floats of one padded input row on the stack (3 rows: 13 KB); wider rows take the masked-edge path.
-constexpr int64_t kPaddedRow = 1088;
+// Floats of one padded input row at most (wider rows take the masked-edge path), and of the padded
+// rows of a block of output rows (on the stack: 32 KB, within L1).
+constexpr int64_t kPaddedRow = 1088, kPaddedBlock = 8192;
 
 // Lane indices of the even elements of two concatenated vectors (a function, not a namespace-scope
 // constant: its initialiser would run AVX-512 code when the library loads, on any CPU).
@@ -144,37 +146,41 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
   const int64_t span = (SW == 2 ? 32 : 15 * sw + 1) + (d.kw - 1) * d.dw;  // inputs one chunk reads per row
   const int64_t x0 = (d.pl + sw - 1) / sw, x1 = d.w + d.pl < span ? 0 : (d.w + d.pl - span) / sw + 1;
   lf_epilogue e = act;
-  // Strides 1 and 2 of an undilated 3x3 on rows of up to kPaddedRow inputs: each input row is copied
-  // once into a padded row (pad values beyond both ends), so every chunk is an interior one (on
-  // 56..7-pixel maps the masked edge chunks were half or all of a row, and most of the time).
-  const int64_t len = (d.ow + 15) / 16 * 16 * sw + 34;
+  // Strides 1 and 2 of an undilated 3x3 on rows of up to kPaddedRow inputs: the input rows of a block
+  // of output rows are first copied into padded rows (pad values beyond both ends), so every chunk is
+  // an interior one (on 56..7-pixel maps the masked edge chunks were half or all of a row, and most of
+  // the time). The whole block is copied before any row of it is read: copying each row just before
+  // reading it (a ring of three rows) was slower (144 x 56x56, hot in a loop: 0.25 -> 0.18 ms).
+  const int64_t len = (d.ow + 15) / 16 * 16 * sw + 34, stride = (len + 15) / 16 * 16;
   if (K3 && SW > 0 && d.dw == 1 && d.dh == 1 && len <= kPaddedRow && d.pl + d.w <= len) {
-    alignas(64) float buf[3][kPaddedRow];
-    int64_t held[3] = {-1, -1, -1};  // the input row each slot holds
-    for (int64_t oy = 0; oy < d.oh; ++oy) {
-      float* yr = y + oy * d.ow;
-      const float* rows[3] = {nullptr, nullptr, nullptr};
-      for (int i = 0; i < 3; ++i) {
-        const int64_t iy = oy * d.sh - d.pt + i;
-        if (iy < 0 || iy >= d.h) continue;
-        float* row = buf[iy % 3];
-        if (held[iy % 3] != iy) {
-          held[iy % 3] = iy;
-          for (int64_t q = 0; q < len; q += 16) _mm512_storeu_ps(row + q, pad);
-          const float* src = x + iy * d.w;
-          for (int64_t q = 0; q < d.w; q += 16) {
-            const __mmask16 m = lanes(0, d.w - q);
-            _mm512_mask_storeu_ps(row + d.pl + q, m, _mm512_maskz_loadu_ps(m, src + q));
-          }
+    alignas(64) float buf[kPaddedBlock];
+    const int64_t block = (kPaddedBlock / stride - 3) / sw + 1;  // output rows per block
+    for (int64_t oy0 = 0; oy0 < d.oh; oy0 += block) {
+      const int64_t n = d.oh - oy0 < block ? d.oh - oy0 : block, lo = oy0 * d.sh - d.pt;
+      const int64_t hi = (oy0 + n - 1) * d.sh - d.pt + 3;
+      for (int64_t iy = lo > 0 ? lo : 0; iy < hi && iy < d.h; ++iy) {
+        float* row = buf + (iy - lo) * stride;
+        const float* src = x + iy * d.w;
+        for (int64_t q = 0; q < len; q += 16) _mm512_store_ps(row + q, pad);
+        for (int64_t q = 0; q < d.w; q += 16) {
+          const __mmask16 m = lanes(0, d.w - q);
+          _mm512_mask_storeu_ps(row + d.pl + q, m, _mm512_maskz_loadu_ps(m, src + q));
         }
-        rows[i] = row;
       }
-      int64_t ox = 0;
-      for (; ox + 48 < d.ow; ox += 64) interior<SW, 4>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
-      for (; ox < d.ow; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
-      if (!tile_act.inline_act) {
-        e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
-        kKernels.epilogue(yr, 1, d.ow, d.ow, e);
+      for (int64_t oy = oy0; oy < oy0 + n; ++oy) {
+        float* yr = y + oy * d.ow;
+        const float* rows[3] = {nullptr, nullptr, nullptr};
+        for (int i = 0; i < 3; ++i) {
+          const int64_t iy = oy * d.sh - d.pt + i;
+          if (iy >= 0 && iy < d.h) rows[i] = buf + (iy - lo) * stride;
+        }
+        int64_t ox = 0;
+        for (; ox + 48 < d.ow; ox += 64) interior<SW, 4>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+        for (; ox < d.ow; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+        if (!tile_act.inline_act) {
+          e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
+          kKernels.epilogue(yr, 1, d.ow, d.ow, e);
+        }
       }
     }
     return;
@@ -239,7 +245,7 @@ void channels_blocked(const int64_t* g, const DwDims& d, int64_t strip, const fl
                       const float* bias, const float* pad_values, const float* residual, float* y,
                       const lf_epilogue& e) {
   using namespace blocked16;
-  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow, kk = d.kh * d.kw, wp = blocked_wp(d);
+  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ycs = d.ycs, kk = d.kh * d.kw, wp = blocked_wp(d);
   alignas(64) float xp[kBlockedIn * 16];
   alignas(64) float out[kBlockedOut * 16];
   const TileAct tile_act(e, residual != nullptr);
@@ -272,13 +278,13 @@ void channels_blocked(const int64_t* g, const DwDims& d, int64_t strip, const fl
               if (u < n) _mm512_storeu_ps(out + (oy * d.ow + ox + u) * 16, tile_act(acc[u]));
           }
         }
-        float* yb = y + (b * c + c0) * ohw + oy0 * d.ow;
-        reorder_out(out, rows * d.ow, yb, ohw, nch);
+        float* yb = y + (b * c + c0) * ycs + oy0 * d.ow;
+        reorder_out(out, rows * d.ow, yb, ycs, nch);
         if (!tile_act.inline_act) {
           lf_epilogue eb = e;
-          eb.residual = residual != nullptr ? residual + (b * c + c0) * ohw + oy0 * d.ow : nullptr;
-          eb.ldr = ohw;  // a block of nch channel rows (the per-row NCHW path never needed it)
-          kKernels.epilogue(yb, nch, rows * d.ow, ohw, eb);
+          eb.residual = residual != nullptr ? residual + (b * c + c0) * ycs + oy0 * d.ow : nullptr;
+          eb.ldr = ycs;  // a block of nch channel rows (the per-row NCHW path never needed it)
+          kKernels.epilogue(yb, nch, rows * d.ow, ycs, eb);
         }
       }
     }
@@ -288,13 +294,13 @@ void channels_blocked(const int64_t* g, const DwDims& d, int64_t strip, const fl
 template <int SW, bool K3>
 void channels(const int64_t* g, const DwDims& d, const float* x, const float* weight, const float* bias,
               const float* pad_values, const float* residual, float* y, const lf_epilogue& e) {
-  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow, kk = d.kh * d.kw;
+  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, kk = d.kh * d.kw;
   for (int64_t b = 0; b < g[LF_GEOM_N]; ++b)
     for (int64_t ch = 0; ch < c; ++ch) {
       const int64_t plane_index = b * c + ch;
       plane<SW, K3>(d, x + plane_index * hw, weight + ch * kk, bias != nullptr ? bias[ch] : 0.0f,
-                      pad_values != nullptr ? pad_values[ch] : 0.0f, y + plane_index * ohw,
-                      residual != nullptr ? residual + plane_index * ohw : nullptr, e);
+                      pad_values != nullptr ? pad_values[ch] : 0.0f, y + plane_index * d.ycs,
+                      residual != nullptr ? residual + plane_index * d.ycs : nullptr, e);
     }
 }
 
@@ -332,8 +338,13 @@ void max_planes(const int64_t* g, const DwDims& d, const float* x, float* y) {
 
 void dwconv_direct(const int64_t* g, const float* x, const float* weight, const float* bias, const float* pad_values,
                    const float* residual, float* y, const lf_epilogue& e) {
-  DwDims d{g[LF_GEOM_IN_H], g[LF_GEOM_IN_W], g[LF_GEOM_KH], g[LF_GEOM_KW], g[LF_GEOM_SH],   g[LF_GEOM_SW],
-           g[LF_GEOM_PAD_T], g[LF_GEOM_PAD_L], g[LF_GEOM_DH], g[LF_GEOM_DW], g[LF_GEOM_OUT_H], g[LF_GEOM_OUT_W]};
+  dwconv_strided(g, g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W], x, weight, bias, pad_values, residual, y, e);
+}
+
+void dwconv_strided(const int64_t* g, int64_t ycs, const float* x, const float* weight, const float* bias,
+                    const float* pad_values, const float* residual, float* y, const lf_epilogue& e) {
+  DwDims d{g[LF_GEOM_IN_H],  g[LF_GEOM_IN_W], g[LF_GEOM_KH], g[LF_GEOM_KW],    g[LF_GEOM_SH],    g[LF_GEOM_SW], g[LF_GEOM_PAD_T],
+           g[LF_GEOM_PAD_L], g[LF_GEOM_DH],   g[LF_GEOM_DW], g[LF_GEOM_OUT_H], g[LF_GEOM_OUT_W], ycs};
   lf_epilogue act = e;  // bias is added in the kernel; the epilogue adds the residual per row
   act.bias = nullptr;
   act.bias_mode = LF_BIAS_NONE;
@@ -348,8 +359,8 @@ void dwconv_direct(const int64_t* g, const float* x, const float* weight, const 
 }
 
 void maxpool_direct(const int64_t* g, const float* x, float* y) {
-  DwDims d{g[LF_GEOM_IN_H], g[LF_GEOM_IN_W], g[LF_GEOM_KH], g[LF_GEOM_KW], g[LF_GEOM_SH],   g[LF_GEOM_SW],
-           g[LF_GEOM_PAD_T], g[LF_GEOM_PAD_L], g[LF_GEOM_DH], g[LF_GEOM_DW], g[LF_GEOM_OUT_H], g[LF_GEOM_OUT_W]};
+  DwDims d{g[LF_GEOM_IN_H],  g[LF_GEOM_IN_W], g[LF_GEOM_KH], g[LF_GEOM_KW],    g[LF_GEOM_SH],    g[LF_GEOM_SW], g[LF_GEOM_PAD_T],
+           g[LF_GEOM_PAD_L], g[LF_GEOM_DH],   g[LF_GEOM_DW], g[LF_GEOM_OUT_H], g[LF_GEOM_OUT_W], g[LF_GEOM_OUT_H] * g[LF_GEOM_OUT_W]};
   if (d.sw == 1) max_planes<1>(g, d, x, y);
   else if (d.sw == 2) max_planes<2>(g, d, x, y);
   else max_planes<0>(g, d, x, y);

@@ -379,6 +379,57 @@ public abstract class Kernels {
     depthwiseUnchecked(g, act, x, w, bias, padValues, residual, y);
   }
 
+  /**
+   * A 1x1 conv {@code pw} whose output feeds the depthwise conv {@code dw} and nothing else
+   * (MobileNet's expansion and depthwise layers): {@code mid = actP(conv1x1(x, wp) + bp)}, then
+   * {@code y = actD(dwconv(mid, wd) + bd)} with the depthwise pad values {@code padD}; {@code bp},
+   * {@code bd} and {@code padD} may be null. Backends may make {@code mid} a strip at a time in
+   * {@code scratch} and never write it (its contents are then unspecified afterwards); the result
+   * equals the two kernels one after the other.
+   */
+  public final void pointwiseDepthwise(ConvGeometry pw, Activation actP, Slice x, Slice wp, Slice bp, ConvGeometry dw,
+                                       Activation actD, Slice wd, Slice bd, Slice padD, Slice mid, Slice y,
+                                       Slice scratch) {
+    String op = "pointwise + depthwise conv2d";
+    if (!pw.pointwise() || pw.groups() != 1) throw new IllegalArgumentException(op + ": " + pw + " is not a 1x1 stride-1 conv of one group");
+    if (!dw.depthwise()) throw new IllegalArgumentException(op + ": " + dw + " is not depthwise");
+    if (pw.n() != dw.n() || pw.outC() != dw.inC() || pw.outH() != dw.inH() || pw.outW() != dw.inW()) {
+      throw new IllegalArgumentException(op + ": the 1x1 conv's output " + pw.n() + "x" + pw.outC() + "x" + pw.outH() + "x"
+          + pw.outW() + " is not the depthwise conv's input " + dw.n() + "x" + dw.inC() + "x" + dw.inH() + "x" + dw.inW());
+    }
+    need(op, pw, "x", x, pw.inSize());
+    need(op, pw, "1x1 weight", wp, pw.outC() * pw.inC());
+    optional(op, pw, "1x1 bias", bp, pw.outC());
+    need(op, dw, "depthwise weight", wd, dw.outC() * dw.kh() * dw.kw());
+    optional(op, dw, "depthwise bias", bd, dw.outC());
+    optional(op, dw, "pad values", padD, dw.inC());
+    need(op, pw, "mid", mid, pw.outSize());
+    need(op, dw, "y", y, dw.outSize());
+    optional(op, dw, "scratch", scratch, 0);
+    pointwiseDepthwiseUnchecked(pw, actP, x, wp, bp, dw, actD, wd, bd, padD, mid, y, scratch);
+  }
+
+  /** The pair through {@code mid}: the 1x1 conv, then the depthwise conv. */
+  protected void pointwiseDepthwiseUnchecked(ConvGeometry pw, Activation actP, Slice x, Slice wp, Slice bp,
+                                             ConvGeometry dw, Activation actD, Slice wd, Slice bd, Slice padD,
+                                             Slice mid, Slice y, Slice scratch) {
+    conv2dUnchecked(pw, actP, x, wp, bp, null, null, mid, null);
+    depthwiseUnchecked(dw, actD, mid, wd, bd, padD, null, y);
+  }
+
+  /**
+   * Scratch floats planned for {@link #pointwiseDepthwise} on {@code dw}: strips of about 256 KB
+   * per thread (two threads' worth), and at least one output row's window of input rows for all
+   * channels.
+   */
+  public static long pointwiseDepthwiseScratch(ConvGeometry dw) {
+    long span = (dw.kh() - 1) * (long) dw.dilation()[0] + 1;
+    return 2 * Math.max(PW_DW_STRIP_FLOATS, dw.inC() * dw.inW() * span);
+  }
+
+  /** Floats of one thread's strip of the expanded tensor in {@link #pointwiseDepthwise} (256 KB: L2-resident). */
+  public static final long PW_DW_STRIP_FLOATS = 65536;
+
   /** Scratch floats a transposed conv needs: (outC/groups)·kh·kw·inH·inW. */
   public static long convTranspose2dScratch(ConvGeometry g) {
     return g.outC() / g.groups() * g.kh() * g.kw() * g.inH() * g.inW();

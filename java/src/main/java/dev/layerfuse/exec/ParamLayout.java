@@ -26,6 +26,7 @@ final class ParamLayout {
   private final List<float[]> data = new ArrayList<>();
   private final List<Long> at = new ArrayList<>();
   private final Map<String, float[][]> derived = new HashMap<>();
+  private final boolean blocked;
   private long size;
 
   /**
@@ -34,6 +35,7 @@ final class ParamLayout {
    * Winograd layouts where those kernels apply, and Linear weights in 16-column blocks.
    */
   ParamLayout(Graph graph, boolean blocked) {
+    this.blocked = blocked;
     for (Node n : graph.nodes()) {
       if (n.op() instanceof ConvOp c) {
         add(c.weight());
@@ -119,6 +121,11 @@ final class ParamLayout {
     Long o = offsets.get(t);
     if (o == null) throw new IllegalStateException("parameter not in the layout");
     return o;
+  }
+
+  /** Whether this layout is for a backend with the blocked (native AVX-512) kernels. */
+  boolean blocked() {
+    return blocked;
   }
 
   /** Offset of a derived vector ({@code node#scale}, {@code node#shift}, {@code node#pad}), or -1. */

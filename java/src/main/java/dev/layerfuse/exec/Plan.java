@@ -132,9 +132,17 @@ public final class Plan {
     Map<String, int[]> life = new LinkedHashMap<>();
     for (String in : g.inputs().keySet()) life.put(in, new int[] {-1, -1});
     List<Node> nodes = g.nodes();
+    // With the blocked (native AVX-512) kernels, a 1x1 conv feeding only a depthwise conv is one
+    // step, which reads the 1x1 conv's input while it writes the depthwise output: that input lives
+    // until the depthwise node, so the two never share memory.
+    boolean[] pairs = new boolean[nodes.size()];
+    for (int i = 0; i + 1 < nodes.size(); i++) {
+      pairs[i] = params.blocked() && (i == 0 || !pairs[i - 1])
+          && Steps.pointwiseDepthwisePair(g, nodes.get(i), nodes.get(i + 1), shapes);
+    }
     for (int i = 0; i < nodes.size(); i++) {
       Node n = nodes.get(i);
-      for (String v : n.inputs()) life.get(root.get(v))[1] = i;
+      for (String v : n.inputs()) life.get(root.get(v))[1] = pairs[i] ? i + 1 : i;
       life.computeIfAbsent(root.get(n.output()), k -> new int[] {Integer.MAX_VALUE, -1});
       int[] l = life.get(root.get(n.output()));
       l[0] = Math.min(l[0], i);
@@ -150,8 +158,16 @@ public final class Plan {
 
     List<Step> steps = new ArrayList<>();
     long scratch = 1;
-    for (Node n : nodes) {
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
       if (isView(n)) continue;
+      if (pairs[i]) {
+        Node dw = nodes.get(++i);
+        steps.add(Steps.pointwiseDepthwise(n, dw, shapes, offsets, params));
+        scratch = Math.max(scratch, Kernels.pointwiseDepthwiseScratch(
+            Steps.convGeometry((ConvOp) dw.op(), shapes.get(n.output()), shapes.get(dw.output()))));
+        continue;
+      }
       Step s = Steps.of(n, shapes, offsets, params);
       steps.add(s);
       scratch = Math.max(scratch, Steps.scratch(n, shapes));

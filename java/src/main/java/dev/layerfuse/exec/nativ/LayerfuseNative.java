@@ -121,6 +121,17 @@ public final class LayerfuseNative {
       @Cast("const float*") long bias, @Cast("const float*") long pad_values, @Cast("const float*") long residual,
       @Cast("float*") long y, int act, float alpha, float lo, float hi);
 
+  public static native int lf_f32_pw_dw_v(
+      int isa, @Cast("int64_t") long g_n, @Cast("int64_t") long g_in_c, @Cast("int64_t") long g_in_h, @Cast("int64_t") long g_in_w,
+      @Cast("int64_t") long g_out_c, @Cast("int64_t") long g_kh, @Cast("int64_t") long g_kw, @Cast("int64_t") long g_sh,
+      @Cast("int64_t") long g_sw, @Cast("int64_t") long g_pad_t, @Cast("int64_t") long g_pad_l, @Cast("int64_t") long g_pad_b,
+      @Cast("int64_t") long g_pad_r, @Cast("int64_t") long g_dh, @Cast("int64_t") long g_dw, @Cast("int64_t") long g_groups,
+      @Cast("int64_t") long g_out_h, @Cast("int64_t") long g_out_w, @Cast("int64_t") long cin, @Cast("int64_t") long c0,
+      @Cast("int64_t") long c1, @Cast("const float*") long x, @Cast("const float*") long w_p, @Cast("const float*") long b_p,
+      int act_p, float alpha_p, float lo_p, float hi_p, @Cast("const float*") long w_d, @Cast("const float*") long b_d,
+      @Cast("const float*") long pad_values, @Cast("float*") long y, @Cast("float*") long scratch,
+      @Cast("int64_t") long scratch_floats, int act, float alpha, float lo, float hi);
+
   public static native int lf_f32_conv_transpose2d_bias_act_v(
       int isa, @Cast("int64_t") long g_n, @Cast("int64_t") long g_in_c, @Cast("int64_t") long g_in_h, @Cast("int64_t") long g_in_w,
       @Cast("int64_t") long g_out_c, @Cast("int64_t") long g_kh, @Cast("int64_t") long g_kw, @Cast("int64_t") long g_sh,

@@ -352,6 +352,36 @@ public final class NativeKernels extends Kernels {
   }
 
   @Override
+  protected void pointwiseDepthwiseUnchecked(ConvGeometry pw, Activation actP, Slice x, Slice wp, Slice bp,
+                                             ConvGeometry dw, Activation actD, Slice wd, Slice bd, Slice padD,
+                                             Slice mid, Slice y, Slice scratch) {
+    long[] a = dw.abiArray();
+    long c = a[1], span = (a[5] - 1) * a[13] + 1, row = a[3] * span;  // one strip row's window, per channel
+    long scratchFloats = scratch == null ? 0 : scratch.length();
+    if (isa != Isa.AVX512 || NO_DIRECT_CONV || a[9] >= span || a[11] >= span || scratchFloats < c * row) {
+      super.pointwiseDepthwiseUnchecked(pw, actP, x, wp, bp, dw, actD, wd, bd, padD, mid, y, scratch);
+      return;
+    }
+    int t = Parallel.threads();
+    double flops = 2.0 * a[0] * c * a[2] * a[3] * pw.inC() + 2.0 * a[0] * c * a[16] * a[17] * a[5] * a[6];
+    // Channels split over the threads in 16-channel multiples, each part with its own share of the scratch.
+    long chunk = t > 1 && c >= 32 && flops >= PARALLEL_MIN_FLOPS ? ((c + t - 1) / t + 15) / 16 * 16 : c;
+    int parts = (int) ((c + chunk - 1) / chunk);
+    if (parts > 1 && scratchFloats / parts < chunk * row) {
+      chunk = c;
+      parts = 1;
+    }
+    long share = scratchFloats / parts, partChunk = chunk;
+    Parallel.forEach(parts, p -> {
+      long c0 = p * partChunk, c1 = Math.min(c, c0 + partChunk);
+      check("lf_f32_pw_dw", dw, LayerfuseNative.lf_f32_pw_dw_v(isa.code(), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
+          a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], pw.inC(), c0, c1, addr(x, 0), addr(wp, 0),
+          addr(bp, 0), actP.kind().code(), actP.alpha(), actP.lo(), actP.hi(), addr(wd, 0), addr(bd, 0), addr(padD, 0),
+          addr(y, 0), addr(scratch, p * share), share, actD.kind().code(), actD.alpha(), actD.lo(), actD.hi()));
+    });
+  }
+
+  @Override
   protected void convTransposeUnchecked(ConvGeometry g, Activation act, Slice x, Slice w, Slice bias, Slice y,
                                         Slice scratch) {
     long[] a = g.abiArray();

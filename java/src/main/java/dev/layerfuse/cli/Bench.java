@@ -29,7 +29,7 @@ final class Bench {
   static int run(String[] argv, PrintStream out) {
     if (argv.length == 1 && argv[0].equals("--help")) {
       out.println("Usage: layerfuse bench MODEL.onnx [--threads N] [--batch N] [--backend native|java|auto] [--json FILE]");
-      out.println("                       [--runs N] [--warmup-ms MS] [--profile] [--against native|java]");
+      out.println("                       [--runs N] [--warmup-ms MS] [--profile] [--against native|java] [--against-threads N]");
       out.println("Fused vs unfused latency: after warm-up, the median (and p90) of at least 30 wall-clock timings of");
       out.println("one run each, fused and unfused in interleaved blocks (so a host changing speed part-way shifts both");
       out.println("alike; each block starts with an untimed run that refills the caches), at most 5 minutes per model.");
@@ -39,11 +39,13 @@ final class Bench {
       out.println("total per kernel kind).");
       out.println("--against B: instead of unfused, the fused model on backend B (the other one), in interleaved blocks in");
       out.println("this process: the backends' ratio (e.g. java/native) that separate runs on a noisy host cannot give.");
-      out.println("--json then writes {model, backend, against, threads, batch, fused, against_fused, ratio}.");
+      out.println("--json then writes {model, backend, against, threads, against_threads, batch, fused, against_fused, ratio}.");
+      out.println("--against-threads N: the same with the other side at N threads (on the same backend unless --against");
+      out.println("names the other): e.g. --threads 2 --against-threads 1 gives the 2-thread time over the 1-thread one.");
       return Main.OK;
     }
-    Args a = Args.parse(argv, Set.of("--threads", "--batch", "--backend", "--json", "--runs", "--warmup-ms", "--against"),
-        Set.of("--profile"));
+    Args a = Args.parse(argv, Set.of("--threads", "--batch", "--backend", "--json", "--runs", "--warmup-ms", "--against",
+        "--against-threads"), Set.of("--profile"));
     String model = a.model("MODEL.onnx");
     Backend backend = Runner.backend(a.one("--backend", "auto"));
     int threads = a.positiveInt("--threads", 1), runs = Math.max(MIN_RUNS, a.positiveInt("--runs", MIN_RUNS));
@@ -51,14 +53,23 @@ final class Bench {
     long warmup = a.positiveInt("--warmup-ms", 1000) * 1_000_000L;
     String json = a.one("--json", null);
     Backend resolved = Backends.resolve(backend);
-    if (a.one("--against", null) != null) {
-      Backend other = Runner.backend(a.one("--against", null));
-      if (other == Backend.AUTO) throw new Main.UsageException("--against expects native or java, got 'auto'");
-      if (other == resolved) {
-        throw new Main.UsageException("--against must name the other backend: --backend resolves to "
-            + resolved.name().toLowerCase(Locale.ROOT) + " and --against is " + other.name().toLowerCase(Locale.ROOT));
+    boolean otherThreadCount = a.one("--against-threads", null) != null;
+    if (a.one("--against", null) != null || otherThreadCount) {
+      Backend other = resolved;
+      if (a.one("--against", null) != null) {
+        other = Runner.backend(a.one("--against", null));
+        if (other == Backend.AUTO) throw new Main.UsageException("--against expects native or java, got 'auto'");
+        if (other == resolved && !otherThreadCount) {
+          throw new Main.UsageException("--against must name the other backend: --backend resolves to "
+              + resolved.name().toLowerCase(Locale.ROOT) + " and --against is " + other.name().toLowerCase(Locale.ROOT));
+        }
       }
-      return against(model, resolved, Backends.resolve(other), threads, batch, runs, warmup, json, a.has("--profile"), out);
+      int otherThreads = a.positiveInt("--against-threads", threads);
+      if (Backends.resolve(other) == resolved && otherThreads == threads) {
+        throw new Main.UsageException("--against-threads must differ from --threads on the same backend, both are " + threads);
+      }
+      return against(model, resolved, Backends.resolve(other), threads, otherThreads, batch, runs, warmup, json,
+          a.has("--profile"), out);
     }
     try (OnnxModel fused = Runner.open(model, resolved, true, threads);
          OnnxModel unfused = Runner.open(model, resolved, false, threads)) {
@@ -88,18 +99,21 @@ final class Bench {
   }
 
   /**
-   * {@code --against}: the fused model on {@code backend} and on {@code other}, timed in
-   * interleaved blocks in this process, and the ratio of their medians.
+   * {@code --against} / {@code --against-threads}: the fused model on {@code backend} at
+   * {@code threads} and on {@code other} at {@code otherThreads}, timed in interleaved blocks in
+   * this process, and the ratio of their medians.
    */
-  private static int against(String model, Backend backend, Backend other, int threads, Integer batch, int runs, long warmup,
-                             String json, boolean profile, PrintStream out) {
+  private static int against(String model, Backend backend, Backend other, int threads, int otherThreads, Integer batch,
+                             int runs, long warmup, String json, boolean profile, PrintStream out) {
     try (OnnxModel mine = Runner.open(model, backend, true, threads);
-         OnnxModel theirs = Runner.open(model, other, true, threads)) {
+         OnnxModel theirs = Runner.open(model, other, true, otherThreads)) {
       Map<String, TypedArray> feed = Runner.seeded(mine, batch, 42);
       int b = batchOf(feed);
-      String name = backend.name().toLowerCase(Locale.ROOT), otherName = other.name().toLowerCase(Locale.ROOT);
+      // With two thread counts the sides are told apart by them.
+      String suffix = threads != otherThreads ? " t" + threads : "", otherSuffix = threads != otherThreads ? " t" + otherThreads : "";
+      String name = backend.name().toLowerCase(Locale.ROOT) + suffix, otherName = other.name().toLowerCase(Locale.ROOT) + otherSuffix;
       out.println("bench " + model + ": backend " + Runner.describe(backend) + " against " + Runner.describe(other)
-          + ", fused, threads " + threads + ", batch " + b);
+          + ", fused, threads " + threads + (threads != otherThreads ? " against " + otherThreads : "") + ", batch " + b);
       double worst = worstDifference(theirs.run(feed), mine.run(feed));
       Progress p = Progress.on(out, runs);
       Timing.Stats[] t = Timing.measurePair(Runner.timedCall(mine, feed), Runner.timedCall(theirs, feed), runs, 10 * runs, warmup,
@@ -113,8 +127,9 @@ final class Bench {
       if (profile) printProfile(mine.profile(feed, runs), out);
       if (json != null) {
         write(json, String.format(Locale.ROOT, "{\"model\": %s, \"backend\": \"%s\", \"against\": \"%s\", \"threads\": %d, "
-            + "\"batch\": %d, \"fused\": %s, \"against_fused\": %s, \"ratio\": %.6f, \"relative_error\": %.3e}%n",
-            quote(model), name, otherName, threads, b, t[0].json(), t[1].json(), ratio, worst));
+            + "\"against_threads\": %d, \"batch\": %d, \"fused\": %s, \"against_fused\": %s, \"ratio\": %.6f, "
+            + "\"relative_error\": %.3e}%n", quote(model), backend.name().toLowerCase(Locale.ROOT),
+            other.name().toLowerCase(Locale.ROOT), threads, otherThreads, b, t[0].json(), t[1].json(), ratio, worst));
       }
     }
     return Main.OK;

@@ -159,6 +159,32 @@ class ModelCommandsCliTest {
   }
 
   @Test
+  void benchAgainstAnotherThreadCountTimesBothOnOneBackend(@TempDir Path tmp) throws Exception {
+    String model = tinynet().resolve("tinynet.onnx").toString();
+    Path json = tmp.resolve("threads.json");
+    Out r = cli("bench", model, "--backend", "java", "--threads", "2", "--against-threads", "1", "--warmup-ms", "50",
+        "--json", json.toString());
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("java t2/java t1") && r.out().contains("threads 2 against 1"), r.out());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> j = (Map<String, Object>) Json.parse(Files.readString(json));
+    assertEquals("java", j.get("backend"));
+    assertEquals("java", j.get("against"));
+    assertEquals(2, ((Number) j.get("threads")).intValue());
+    assertEquals(1, ((Number) j.get("against_threads")).intValue());
+    // Two thread counts compute the same thing: equal within float rounding.
+    assertTrue(((Number) j.get("relative_error")).doubleValue() < 1e-5, j.toString());
+    Out same = cli("bench", model, "--backend", "java", "--threads", "2", "--against-threads", "2");
+    assertEquals(2, same.status());
+    assertTrue(same.err().contains("--against-threads must differ from --threads") && same.err().contains("2"), same.err());
+    // --against with --against-threads may name the same backend.
+    Out both = cli("bench", model, "--backend", "java", "--against", "java", "--against-threads", "2", "--warmup-ms", "50");
+    assertEquals(0, both.status(), both.err());
+    assertTrue(both.out().contains("java t1/java t2"), both.out());
+    assertEquals(2, cli("bench", model, "--against-threads", "0").status());
+  }
+
+  @Test
   void benchWritesMediansAndSpeedupJson(@TempDir Path tmp) throws Exception {
     Path json = tmp.resolve("b/bench.json");
     Out r = cli("bench", tinynet().resolve("tinynet.onnx").toString(), "--backend", "java", "--batch", "2", "--json", json.toString(),

@@ -66,9 +66,21 @@ final class JavaGemm {
                               float[] res, int resOff, float[] c, int cOff) {
     int n = (int) g.n(), k = (int) g.k();
     JavaPacked.Blocks packed = JavaPacked.of(b, bOff, n, k, (int) g.ldb(), g.transB(), widthFor(n));
+    if (VECTOR && g.m() >= 8) {  // the register tile, from the panel form
+      float[][][] panels = packed.panels(KC, VectorGemm.tileWidth());
+      dev.layerfuse.exec.Parallel.forEach(packed.count(), blk -> {
+        int j0 = packed.start(blk);
+        for (int p0 = 0, kb = 0; p0 < k; p0 += KC, kb++) {
+          VectorGemm.rowBlockPanels(g, a, aOff, panels[blk][kb], p0, Math.min(KC, k - p0), j0, packed.width(blk, n), bias,
+              biasOff, res, resOff, c, cOff);
+        }
+      });
+      return;
+    }
+    float[][][] all = packed.rows();
     dev.layerfuse.exec.Parallel.forEach(packed.count(), blk -> {
       int j0 = packed.start(blk);
-      float[][] rows = packed.rows()[blk];
+      float[][] rows = all[blk];
       for (int p0 = 0; p0 < k; p0 += KC) {
         rowBlock(g, a, aOff, rows, p0, p0, Math.min(KC, k - p0), j0, packed.width(blk, n), bias, biasOff, res, resOff, c,
             cOff);

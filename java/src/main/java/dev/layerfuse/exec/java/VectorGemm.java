@@ -83,6 +83,51 @@ final class VectorGemm {
     }
   }
 
+  /** Columns of the register tile (2 vectors): the panel tile width of {@link JavaPacked.Blocks#panels}. */
+  static int tileWidth() {
+    return 2 * L;
+  }
+
+  /**
+   * As {@link #rowBlock} with B a constant operand's panels ({@link JavaPacked.Blocks#panels}: the
+   * block's kc rows as consecutive kc x 2L tiles, the last one zero-padded): nothing is copied per
+   * call but the C tiles of a last partial column tile.
+   */
+  static void rowBlockPanels(Gemm g, float[] a, int aOff, float[] panels, int p0, int kc, int j0, int nc, float[] bias,
+                             int biasOff, float[] res, int resOff, float[] c, int cOff) {
+    int m = (int) g.m(), lda = (int) g.lda(), ldc = (int) g.ldc(), w2 = 2 * L;
+    boolean first = p0 == 0, last = p0 + kc == (int) g.k();
+    int tiles = (nc + w2 - 1) / w2;
+    float[] t = TAIL.get();
+    for (int ib = 0; ib < m; ib += MC) {
+      int ie = Math.min(m, ib + MC), full = ib + (ie - ib) / MR * MR;
+      if (first) for (int i = ib; i < ie; i++) java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j0 + nc, 0f);
+      for (int tj = 0; tj < tiles; tj++) {
+        int j = tj * w2, po = tj * kc * w2, cols = Math.min(w2, nc - j);
+        for (int i0 = ib; i0 < full; i0 += MR) {
+          if (cols == w2) {
+            tile8x2(a, aOff + i0 * lda + p0, lda, panels, po, kc, j, c, cOff + i0 * ldc + j0, ldc);
+            continue;
+          }
+          for (int r = 0; r < MR; r++) System.arraycopy(c, cOff + (i0 + r) * ldc + j0 + j, t, r * w2, cols);
+          tile8x2(a, aOff + i0 * lda + p0, lda, panels, po, kc, 0, t, 0, w2);
+          for (int r = 0; r < MR; r++) System.arraycopy(t, r * w2, c, cOff + (i0 + r) * ldc + j0 + j, cols);
+        }
+        for (int i = full; i < ie; i++) {
+          int ci = cOff + i * ldc + j0 + j;
+          if (cols == w2) {
+            tile1x2(a, aOff + i * lda + p0, panels, po, kc, c, ci);
+            continue;
+          }
+          System.arraycopy(c, ci, t, 0, cols);
+          tile1x2(a, aOff + i * lda + p0, panels, po, kc, t, 0);
+          System.arraycopy(t, 0, c, ci, cols);
+        }
+      }
+      if (last) for (int i = ib; i < ie; i++) epilogue(g, c, cOff + i * ldc + j0, nc, i, j0, bias, biasOff, res, resOff);
+    }
+  }
+
   /** Rows of the register tile: 8 x 2 vectors, 16 accumulators (conv output channels come in multiples of 8). */
   private static final int MR = 8;
 
@@ -107,6 +152,11 @@ final class VectorGemm {
    * the per-row arrays of the block kept inside it).
    */
   private static void tile8x2(float[] a, int ai, int lda, float[] panel, int kc, int j, float[] c, int ci, int ldc) {
+    tile8x2(a, ai, lda, panel, 0, kc, j, c, ci, ldc);
+  }
+
+  /** As above with the panel at {@code panel[po..]}. */
+  private static void tile8x2(float[] a, int ai, int lda, float[] panel, int po, int kc, int j, float[] c, int ci, int ldc) {
     int jl = j + L;
     FloatVector c00 = FloatVector.fromArray(S, c, ci + j), c01 = FloatVector.fromArray(S, c, ci + jl);
     FloatVector c10 = FloatVector.fromArray(S, c, ci + ldc + j), c11 = FloatVector.fromArray(S, c, ci + ldc + jl);
@@ -118,7 +168,7 @@ final class VectorGemm {
     FloatVector c70 = FloatVector.fromArray(S, c, ci + 7 * ldc + j), c71 = FloatVector.fromArray(S, c, ci + 7 * ldc + jl);
     int a0 = ai, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
     for (int p = 0; p < kc; p++) {
-      FloatVector b0 = FloatVector.fromArray(S, panel, p * 2 * L), b1 = FloatVector.fromArray(S, panel, p * 2 * L + L);
+      FloatVector b0 = FloatVector.fromArray(S, panel, po + p * 2 * L), b1 = FloatVector.fromArray(S, panel, po + p * 2 * L + L);
       FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
       c00 = x.fma(b0, c00);
       c01 = x.fma(b1, c01);
@@ -160,6 +210,18 @@ final class VectorGemm {
     c61.intoArray(c, ci + 6 * ldc + jl);
     c70.intoArray(c, ci + 7 * ldc + j);
     c71.intoArray(c, ci + 7 * ldc + jl);
+  }
+
+  /** One output row x two vectors from a panel at {@code panel[po..]}. */
+  private static void tile1x2(float[] a, int ai, float[] panel, int po, int kc, float[] c, int ci) {
+    FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, ci + L);
+    for (int p = 0; p < kc; p++) {
+      FloatVector x = FloatVector.broadcast(S, a[ai + p]);
+      c0 = x.fma(FloatVector.fromArray(S, panel, po + p * 2 * L), c0);
+      c1 = x.fma(FloatVector.fromArray(S, panel, po + p * 2 * L + L), c1);
+    }
+    c0.intoArray(c, ci);
+    c1.intoArray(c, ci + L);
   }
 
   private static void tile1x2(float[] a, int ai, float[][] rows, int r0, int kc, int j, float[] c, int ci) {

@@ -319,14 +319,17 @@ public abstract class Kernels {
 
   /**
    * Whether the Java backend runs this conv as the transposed product (pixels x output channels,
-   * vectorised along the channels) when its weight is constant: output maps of at most 256 pixels
-   * and more output channels per group than pixels (at least 64), so the vector loop gets the
-   * longer of the two dimensions (measured: 512x7x7 3x3 convs 24 -> 9 ms, 320 -> 1280 1x1 at 7x7
-   * 4.9 -> 2.0 ms; 576 -> 96 at 14x14 slower transposed).
+   * vectorised along the channels) when its weight is constant: output maps of at most 128 pixels
+   * and at least 64 output channels per group, more than the pixels, and for a 1x1 kernel 16 times
+   * as many (measured with the Vector API's padded tiles, per conv at one thread, direct vs
+   * transposed: 512x7x7 3x3 2.86 vs 2.02 ms, 256x10x10 3x3 1.83 vs 1.18, 320 -> 1280 1x1 at 7x7 0.58
+   * vs 0.37; but 256x14x14 3x3 2.16 vs 2.60, 96 -> 576 1x1 at 14x14 0.19 vs 0.27, 960 -> 320 at 7x7
+   * 0.29 vs 0.35; AlexNet's 13x13 layers even).
    */
   public static boolean transposedConvApplies(ConvGeometry g) {
     long pixels = g.outH() * g.outW(), coutG = g.outC() / g.groups();
-    return pixels <= 256 && coutG >= 64 && coutG > pixels;
+    boolean oneByOne = g.kh() == 1 && g.kw() == 1;
+    return pixels <= 128 && coutG >= 64 && coutG > (oneByOne ? 16 * pixels : pixels);
   }
 
   /** Floats the transposed conv needs: the transposed im2col of one image and group, and the product. */

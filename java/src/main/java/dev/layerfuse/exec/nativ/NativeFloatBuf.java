@@ -32,7 +32,9 @@ public final class NativeFloatBuf extends FloatBuf {
     this.memory = p;
     this.address = aligned;
     int skip = (int) ((aligned - base) / Float.BYTES);
-    this.view = p.position(skip).limit(skip + size).asBuffer();
+    // An empty buffer gets an empty view: JavaCPP reads a limit equal to the position as "no limit"
+    // (at skip 0 the view then covered the whole allocation, and the check below failed at random).
+    this.view = size == 0 ? FloatBuffer.allocate(0) : p.position(skip).limit(skip + size).asBuffer();
     if (view.capacity() != size) {
       p.close();
       throw new IllegalStateException("native backend: buffer view has " + view.capacity() + " floats, expected " + size);

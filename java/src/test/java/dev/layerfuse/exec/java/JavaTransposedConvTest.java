@@ -50,6 +50,35 @@ class JavaTransposedConvTest {
     }
   }
 
+  /**
+   * Small maps where the transposed product does not apply (14x14, 1x1s with few output channels
+   * per pixel, a weight not frozen), at two threads: the direct product's pixel split, 1x1 convs
+   * from the input itself, two images.
+   */
+  // n, cin, h, w, cout, k, stride, pad, frozen
+  @ParameterizedTest
+  @CsvSource({"1,256,14,14,96,3,1,1,true", "2,64,14,14,200,3,1,1,false", "1,96,14,14,576,1,1,0,true",
+      "2,48,7,7,100,1,1,0,false", "1,32,16,15,72,3,1,1,false", "1,960,7,7,320,1,1,0,true"})
+  void smallMapsOffTheTransposedPathMatchNative(int n, int cin, int h, int w, int cout, int ks, int s, int p,
+                                                 boolean frozen) {
+    long oh = (h + 2 * p - ks) / s + 1, ow = (w + 2 * p - ks) / s + 1;
+    ConvGeometry g = ConvGeometry.of(n, cin, h, w, cout, ks, ks, new int[] {s, s}, new int[] {p, p, p, p},
+        new int[] {1, 1}, 1, oh, ow);
+    assertTrue(!frozen || !Kernels.transposedConvApplies(g), "case must not take the transposed path: " + g);
+    SplittableRandom r = new SplittableRandom(cin * 7L + cout);
+    float[] x = rand(r, g.inSize()), wt = rand(r, g.outC() * g.im2colRows()), b = rand(r, cout), pv = rand(r, cin);
+    float[] res = rand(r, g.outSize());
+    Activation act = Activation.leakyRelu(0.1f);  // a clamp would cap max|ref| below the sums' rounding
+    float[] want = conv(Backends.kernels(Backend.NATIVE), g, act, x, wt, b, pv, res, false, 1);
+    Parallel.acquire(2);
+    try {
+      for (int call = 0; call < 2; call++) assertClose(want, conv(JavaKernels.instance(), g, act, x, wt, b, pv, res, frozen, 2),
+          "call " + call + " " + g);
+    } finally {
+      Parallel.release(2);
+    }
+  }
+
   @Test
   void maxPoolPropagatesNaNAndMatchesNative() {
     ConvGeometry g = ConvGeometry.of(1, 4, 11, 13, 4, 3, 3, new int[] {2, 2}, new int[] {1, 1, 1, 1},

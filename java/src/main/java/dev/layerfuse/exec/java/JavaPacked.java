@@ -28,6 +28,8 @@ final class JavaPacked {
     private final int count;
     private volatile float[][][] rows;
     private volatile float[][][] panels;
+    /** The K block and tile width of {@link #panels}, set with it. */
+    private int[] panelShape;
 
     private Blocks(float[] src, Key key) {
       this.src = src;
@@ -70,9 +72,16 @@ final class JavaPacked {
       float[][][] pn = panels;
       if (pn == null) {
         synchronized (this) {
-          if (panels == null) panels = packPanels(kcMax, tile);
+          if (panels == null) {
+            panelShape = new int[] {kcMax, tile};
+            panels = packPanels(kcMax, tile);
+          }
           pn = panels;
         }
+      }
+      if (panelShape[0] != kcMax || panelShape[1] != tile) {  // one form per operand: its first caller's
+        throw new IllegalStateException("panels of " + panelShape[0] + " x " + panelShape[1] + " were made, asked for "
+            + kcMax + " x " + tile);
       }
       return pn;
     }

@@ -58,15 +58,13 @@ final class VectorGemm {
       // chain per column, or one vector chain, was most of a 14x14 1x1 conv's time (576 -> 96: 0.38 ms).
       if (nc > two && full > ib) {
         int rest = nc - two;
-        float[] panel = panel(kc), t = TAIL.get();
+        float[] panel = panel(kc);
         for (int p = 0; p < kc; p++) {
           System.arraycopy(rows[r0 + p], two, panel, p * 2 * L, rest);
           java.util.Arrays.fill(panel, p * 2 * L + rest, (p + 1) * 2 * L, 0f);
         }
         for (int i0 = ib; i0 < full; i0 += MR) {
-          for (int r = 0; r < MR; r++) System.arraycopy(c, cOff + (i0 + r) * ldc + j0 + two, t, r * 2 * L, rest);
-          tile8x2(a, aOff + i0 * lda + p0, lda, panel, kc, 0, t, 0, 2 * L);
-          for (int r = 0; r < MR; r++) System.arraycopy(t, r * 2 * L, c, cOff + (i0 + r) * ldc + j0 + two, rest);
+          tile8x2Partial(a, aOff + i0 * lda + p0, lda, panel, 0, kc, rest, c, cOff + i0 * ldc + j0 + two, ldc);
         }
       }
       for (int i = ib; i < ie; i++) {
@@ -98,7 +96,6 @@ final class VectorGemm {
     int m = (int) g.m(), lda = (int) g.lda(), ldc = (int) g.ldc(), w2 = 2 * L;
     boolean first = p0 == 0, last = p0 + kc == (int) g.k();
     int tiles = (nc + w2 - 1) / w2;
-    float[] t = TAIL.get();
     for (int ib = 0; ib < m; ib += MC) {
       int ie = Math.min(m, ib + MC), full = ib + (ie - ib) / MR * MR;
       if (first) for (int i = ib; i < ie; i++) java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j0 + nc, 0f);
@@ -109,9 +106,7 @@ final class VectorGemm {
             tile8x2(a, aOff + i0 * lda + p0, lda, panels, po, kc, j, c, cOff + i0 * ldc + j0, ldc);
             continue;
           }
-          for (int r = 0; r < MR; r++) System.arraycopy(c, cOff + (i0 + r) * ldc + j0 + j, t, r * w2, cols);
-          tile8x2(a, aOff + i0 * lda + p0, lda, panels, po, kc, 0, t, 0, w2);
-          for (int r = 0; r < MR; r++) System.arraycopy(t, r * w2, c, cOff + (i0 + r) * ldc + j0 + j, cols);
+          tile8x2Partial(a, aOff + i0 * lda + p0, lda, panels, po, kc, cols, c, cOff + i0 * ldc + j0 + j, ldc);
         }
         for (int i = full; i < ie; i++) {
           int ci = cOff + i * ldc + j0 + j;
@@ -119,6 +114,7 @@ final class VectorGemm {
             tile1x2(a, aOff + i * lda + p0, panels, po, kc, c, ci);
             continue;
           }
+          float[] t = TAIL.get();
           System.arraycopy(c, ci, t, 0, cols);
           tile1x2(a, aOff + i * lda + p0, panels, po, kc, t, 0);
           System.arraycopy(t, 0, c, ci, cols);
@@ -210,6 +206,18 @@ final class VectorGemm {
     c61.intoArray(c, ci + 6 * ldc + jl);
     c70.intoArray(c, ci + 7 * ldc + j);
     c71.intoArray(c, ci + 7 * ldc + jl);
+  }
+
+  /**
+   * The 8x2 tile for only the first {@code cols} (< 2L) columns of C at {@code c[ci..]}: through
+   * this thread's copy of the C tile, the panel's columns past {@code cols} being zero.
+   */
+  private static void tile8x2Partial(float[] a, int ai, int lda, float[] panel, int po, int kc, int cols, float[] c, int ci,
+                                     int ldc) {
+    float[] t = TAIL.get();
+    for (int r = 0; r < MR; r++) System.arraycopy(c, ci + r * ldc, t, r * 2 * L, cols);
+    tile8x2(a, ai, lda, panel, po, kc, 0, t, 0, 2 * L);
+    for (int r = 0; r < MR; r++) System.arraycopy(t, r * 2 * L, c, ci + r * ldc, cols);
   }
 
   /** One output row x two vectors from a panel at {@code panel[po..]}. */

@@ -225,8 +225,10 @@ LF_TEST(linear_packed_matches_reference) {
 }
 
 // The NCHW 1x1 kernel: row counts across the 6-row tile (1..13), pixel counts with partial vectors,
-// both loop orders (input under and over 1 MB), the next group's weights fetched (ldw == k) or not,
-// bias, residual and an activation; bad arguments rejected.
+// both loop orders (input under and over 1 MB), the next group's weights fetched (ldw == k) or not;
+// epilogues applied on the register tile (bias per row or none, residual with its own leading
+// dimension or none, ReLU6 or nothing) and by the shared pass (LeakyReLU); a NaN stays NaN through
+// ReLU as in the scalar clamp; bad arguments rejected.
 LF_TEST(pointwise_conv_matches_reference) {
   if (!lf_isa_supported(LF_ISA_AVX512)) return;
   std::mt19937 rng(23);
@@ -234,30 +236,50 @@ LF_TEST(pointwise_conv_matches_reference) {
   struct C { int64_t rows, cols, k, ldw; };
   const C cases[] = {{1, 5, 3, 3}, {6, 64, 16, 16}, {7, 70, 9, 12}, {13, 200, 32, 32}, {24, 3136, 96, 96},
                      {5, 12544, 40, 40}};
+  struct E { bool bias, residual; int act; float alpha, lo, hi; };
+  const E epilogues[] = {{true, true, LF_ACT_LEAKY_RELU, 0.1f, 0, 0}, {true, true, LF_ACT_CLAMP, 0, 0, 6},
+                         {false, true, LF_ACT_NONE, 0, 0, 0}, {true, false, LF_ACT_CLAMP, 0, 0, INFINITY},
+                         {false, false, LF_ACT_NONE, 0, 0, 0}};
   for (const C& c : cases) {
-    const int64_t ldx = c.cols + 3, ldy = c.cols + 5;
-    std::vector<float> w(c.rows * c.ldw), x(c.k * ldx), bias(c.rows), res(c.rows * c.cols);
-    for (auto* v : {&w, &x, &bias, &res})
-      for (auto& f : *v) f = d(rng);
-    std::vector<float> y(c.rows * ldy, 7.0f);
-    LF_CHECK(lf_f32_pointwise_conv(LF_ISA_AVX512, c.rows, c.cols, c.k, w.data(), c.ldw, x.data(), ldx, y.data(), ldy,
-                                   bias.data(), LF_BIAS_PER_ROW, res.data(), c.cols, LF_ACT_LEAKY_RELU, 0.1f, 0, 0) == LF_OK,
-             "call");
-    double mx = 0, diff = 0;
-    for (int64_t i = 0; i < c.rows; ++i)
-      for (int64_t j = 0; j < ldy; ++j) {
-        if (j >= c.cols) {
-          LF_CHECK(y[i * ldy + j] == 7.0f, "ldy padding written");
-          continue;
+    for (const E& e : epilogues) {
+      const int64_t ldx = c.cols + 3, ldy = c.cols + 5, ldr = c.cols + 2;
+      std::vector<float> w(c.rows * c.ldw), x(c.k * ldx), bias(c.rows), res(c.rows * ldr);
+      for (auto* v : {&w, &x, &bias, &res})
+        for (auto& f : *v) f = d(rng);
+      std::vector<float> y(c.rows * ldy, 7.0f);
+      LF_CHECK(lf_f32_pointwise_conv(LF_ISA_AVX512, c.rows, c.cols, c.k, w.data(), c.ldw, x.data(), ldx, y.data(), ldy,
+                                     e.bias ? bias.data() : nullptr, e.bias ? LF_BIAS_PER_ROW : LF_BIAS_NONE,
+                                     e.residual ? res.data() : nullptr, ldr, e.act, e.alpha, e.lo, e.hi) == LF_OK,
+               "call");
+      double mx = 0, diff = 0;
+      for (int64_t i = 0; i < c.rows; ++i)
+        for (int64_t j = 0; j < ldy; ++j) {
+          if (j >= c.cols) {
+            LF_CHECK(y[i * ldy + j] == 7.0f, "ldy padding written");
+            continue;
+          }
+          double s = (e.bias ? bias[i] : 0.0) + (e.residual ? res[i * ldr + j] : 0.0);
+          for (int64_t p = 0; p < c.k; ++p) s += static_cast<double>(w[i * c.ldw + p]) * x[p * ldx + j];
+          if (e.act == LF_ACT_LEAKY_RELU) s = s < 0 ? e.alpha * s : s;
+          if (e.act == LF_ACT_CLAMP) s = std::fmin(std::fmax(s, e.lo), e.hi);
+          mx = std::fmax(mx, std::fabs(s));
+          diff = std::fmax(diff, std::fabs(s - y[i * ldy + j]));
         }
-        double s = bias[i] + res[i * c.cols + j];
-        for (int64_t p = 0; p < c.k; ++p) s += static_cast<double>(w[i * c.ldw + p]) * x[p * ldx + j];
-        s = s < 0 ? 0.1 * s : s;
-        mx = std::fmax(mx, std::fabs(s));
-        diff = std::fmax(diff, std::fabs(s - y[i * ldy + j]));
-      }
-    LF_CHECK(diff / mx <= 1e-5, "rows " + std::to_string(c.rows) + " cols " + std::to_string(c.cols) + " rel " +
-                                    std::to_string(diff / mx));
+      LF_CHECK(diff <= 1e-5 * mx, "rows " + std::to_string(c.rows) + " cols " + std::to_string(c.cols) + " act " +
+                                      std::to_string(e.act) + " rel " + std::to_string(diff / mx));
+    }
+  }
+  {
+    // One NaN input pixel: its output column is NaN in every row after ReLU, the others finite.
+    const int64_t rows = 7, cols = 70, k = 5;
+    std::vector<float> w(rows * k, 0.5f), x(k * cols, -1.0f), y(rows * cols);
+    x[2 * cols + 33] = std::nanf("");
+    LF_CHECK(lf_f32_pointwise_conv(LF_ISA_AVX512, rows, cols, k, w.data(), k, x.data(), cols, y.data(), cols, nullptr,
+                                   LF_BIAS_NONE, nullptr, 0, LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK,
+             "nan call");
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        LF_CHECK(j == 33 ? std::isnan(y[i * cols + j]) : y[i * cols + j] == 0.0f, "ReLU of NaN / of a negative sum");
   }
   std::vector<float> w(8), x(8), y(8);
   auto call = [&](int isa, int64_t rows, int64_t cols, int64_t k, int64_t ldw, int64_t ldx) {

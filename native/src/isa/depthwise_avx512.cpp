@@ -78,7 +78,7 @@ struct TileAct {
       : inline_act(!residual && (e.act == LF_ACT_NONE || e.act == LF_ACT_CLAMP)),
         lo(_mm512_set1_ps(e.act == LF_ACT_CLAMP ? e.lo : -INFINITY)),
         hi(_mm512_set1_ps(e.act == LF_ACT_CLAMP ? e.hi : INFINITY)) {}
-  __m512 operator()(__m512 v) const { return inline_act ? _mm512_min_ps(_mm512_max_ps(v, lo), hi) : v; }
+  __m512 operator()(__m512 v) const { return inline_act ? _mm512_min_ps(hi, _mm512_max_ps(lo, v)) : v; }  // v second: NaN stays NaN
 };
 
 // One 16-pixel chunk of an output row whose taps may leave the row: masked loads, each tap

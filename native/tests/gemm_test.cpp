@@ -234,8 +234,10 @@ LF_TEST(pointwise_conv_matches_reference) {
   std::mt19937 rng(23);
   std::uniform_real_distribution<float> d(-1, 1);
   struct C { int64_t rows, cols, k, ldw; };
+  // The last three: 1, 2 and 3 columns past a multiple of 16 done as dot products (k with a partial
+  // vector, ldw > k, a partial row group).
   const C cases[] = {{1, 5, 3, 3}, {6, 64, 16, 16}, {7, 70, 9, 12}, {13, 200, 32, 32}, {24, 3136, 96, 96},
-                     {5, 12544, 40, 40}};
+                     {5, 12544, 40, 40}, {13, 49, 650, 653}, {100, 194, 100, 100}, {64, 35, 131, 131}};
   struct E { bool bias, residual; int act; float alpha, lo, hi; };
   const E epilogues[] = {{true, true, LF_ACT_LEAKY_RELU, 0.1f, 0, 0}, {true, true, LF_ACT_CLAMP, 0, 0, 6},
                          {false, true, LF_ACT_NONE, 0, 0, 0}, {true, false, LF_ACT_CLAMP, 0, 0, INFINITY},
@@ -269,17 +271,19 @@ LF_TEST(pointwise_conv_matches_reference) {
                                       std::to_string(e.act) + " rel " + std::to_string(diff / mx));
     }
   }
-  {
-    // One NaN input pixel: its output column is NaN in every row after ReLU, the others finite.
-    const int64_t rows = 7, cols = 70, k = 5;
+  const int64_t nan_cases[][4] = {{7, 70, 5, 33}, {8, 17, 1024, 16}};  // rows, cols, k, the NaN's column
+  for (const auto& shape : nan_cases) {
+    // One NaN input pixel (in a vector tile, then in a dot-product column): its output column is
+    // NaN in every row after ReLU, the others finite.
+    const int64_t rows = shape[0], cols = shape[1], k = shape[2], nan_col = shape[3];
     std::vector<float> w(rows * k, 0.5f), x(k * cols, -1.0f), y(rows * cols);
-    x[2 * cols + 33] = std::nanf("");
+    x[2 * cols + nan_col] = std::nanf("");
     LF_CHECK(lf_f32_pointwise_conv(LF_ISA_AVX512, rows, cols, k, w.data(), k, x.data(), cols, y.data(), cols, nullptr,
                                    LF_BIAS_NONE, nullptr, 0, LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK,
              "nan call");
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j)
-        LF_CHECK(j == 33 ? std::isnan(y[i * cols + j]) : y[i * cols + j] == 0.0f, "ReLU of NaN / of a negative sum");
+        LF_CHECK(j == nan_col ? std::isnan(y[i * cols + j]) : y[i * cols + j] == 0.0f, "ReLU of NaN / of a negative sum");
   }
   std::vector<float> w(8), x(8), y(8);
   auto call = [&](int isa, int64_t rows, int64_t cols, int64_t k, int64_t ldw, int64_t ldx) {

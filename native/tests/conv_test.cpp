@@ -138,6 +138,32 @@ LF_TEST(direct_conv_16c_matches_reference) {
   }
 }
 
+// The epilogue after the 16c tile (store_out): a NaN residual stays NaN through ReLU (the clamp
+// applied on the registers keeps it, as the scalar clamp does) and leaves the other outputs finite;
+// an activation the store does not apply (LeakyReLU) gives exactly that activation of the
+// un-activated output (the shared epilogue's path).
+LF_TEST(direct_conv_16c_epilogue_nan_and_other_acts) {
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  Geom G = geom(1, 16, 6, 7, 32, 3, 1, 1, 1, 1);
+  const int64_t ohw = G.v[16] * G.v[17];
+  auto x = rnd(16 * 6 * 7, 41), w = rnd(32 * 16 * 9, 42), b = rnd(32, 43), res = rnd(32 * ohw, 44);
+  const int64_t nan_at = 17 * ohw + 40;
+  res[nan_at] = std::nanf("");
+  std::vector<float> scratch(16 * 8 * 9 + 32 * 16 * 9 + 32 * ohw), relu(32 * ohw), none(32 * ohw), leaky(32 * ohw);
+  auto run = [&](std::vector<float>& y, int act, float alpha, float hi) {
+    return lf_f32_conv2d_bias_act(LF_ISA_AVX512, G.v, x.data(), w.data(), b.data(), nullptr, res.data(), y.data(),
+                                  scratch.data(), static_cast<int64_t>(scratch.size()), act, alpha, 0, hi);
+  };
+  LF_CHECK(run(relu, LF_ACT_CLAMP, 0, INFINITY) == LF_OK && run(none, LF_ACT_NONE, 0, 0) == LF_OK &&
+               run(leaky, LF_ACT_LEAKY_RELU, 0.1f, 0) == LF_OK,
+           "calls");
+  for (int64_t i = 0; i < 32 * ohw; ++i) {
+    LF_CHECK(i == nan_at ? std::isnan(relu[i]) : relu[i] == std::fmax(none[i], 0.0f), "ReLU at " + std::to_string(i));
+    const float expect = none[i] < 0 ? 0.1f * none[i] : none[i];
+    LF_CHECK(i == nan_at ? std::isnan(leaky[i]) : leaky[i] == expect, "LeakyReLU at " + std::to_string(i));
+  }
+}
+
 // Strips of output rows (what each thread computes) put together equal the whole conv bit for bit;
 // a strip outside the image is rejected.
 LF_TEST(direct_conv_strips_equal_whole) {

@@ -221,6 +221,34 @@ inline void reorder_out(const float* src, int64_t ohw, float* y, int64_t ldy, in
   }
 }
 
+// A whole 16-channel output block back to NCHW (as reorder_out) followed by the epilogue the tile did
+// not apply (the residual and the activation; the bias is the tile's): when that is a residual and/or
+// a clamp (ReLU, ReLU6, Clip) they are applied on the transposed registers before the store, one
+// pass over the block instead of a second read and write of it; other activations by the shared
+// epilogue on the stored block. The clamp is max(lo, v) then min(hi, v), v second: NaN stays NaN.
+inline void store_out(const float* src, int64_t ohw, float* y, int64_t ldy, const lf_epilogue& e) {
+  if (e.bias_mode != LF_BIAS_NONE || (e.act != LF_ACT_NONE && e.act != LF_ACT_CLAMP)) {
+    reorder_out(src, ohw, y, ldy);
+    kKernels.epilogue(y, 16, ohw, ldy, e);
+    return;
+  }
+  const bool clamp = e.act == LF_ACT_CLAMP;
+  const __m512 lo = _mm512_set1_ps(e.lo), hi = _mm512_set1_ps(e.hi);
+  for (int64_t p0 = 0; p0 < ohw; p0 += 16) {
+    const int64_t n = ohw - p0 < 16 ? ohw - p0 : 16;
+    const __mmask16 m = tail_mask(n);
+    __m512 r[16];
+    for (int p = 0; p < 16; ++p) r[p] = p < n ? _mm512_loadu_ps(src + (p0 + p) * 16) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int c = 0; c < 16; ++c) {
+      __m512 v = r[c];
+      if (e.residual != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, e.residual + c * e.ldr + p0));
+      if (clamp) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+      _mm512_mask_storeu_ps(y + c * ldy + p0, m, v);
+    }
+  }
+}
+
 }  // namespace blocked16
 }  // namespace avx512
 }  // namespace lf

@@ -5,8 +5,7 @@
 // kernel has no edge cases; the weights are [out block][in block][kh][kw][16 in][16 out]. Register
 // tiles of up to 4 output blocks x 7 pixels accumulate with the kernel taps outside and the input
 // channels inside (no spills, FMA-bound), bias added on the tile. Each 16c output block is
-// transposed back to NCHW and the shared epilogue adds the residual and applies the activation
-// while it is in cache.
+// transposed back to NCHW with the residual and a clamp applied before the store (store_out).
 #include <cstring>
 
 #include "../internal.h"
@@ -130,10 +129,9 @@ void direct_conv(const int64_t* g, const float* x, const float* weight, const fl
     float* yn = y + n * cout * ohw + oy0 * d.ow;
     for (int64_t ob = 0; ob < d.ob; ++ob) {
       float* yb = yn + ob * 16 * ohw;
-      reorder_out(out + ob * strip * 16, strip, yb, ohw);
       lf_epilogue e = after;
       if (e.residual != nullptr) e.residual += (n * cout + ob * 16) * ohw + oy0 * d.ow;
-      kKernels.epilogue(yb, 16, strip, ohw, e);
+      store_out(out + ob * strip * 16, strip, yb, ohw, e);
     }
   }
 }

@@ -9,8 +9,8 @@
 //     register tile as 1x1 convs over a row of tiles, U being the weights transformed ahead of
 //     time (G g G^T, [xi][out block][in block][16 in][16 out]);
 //  3. A^T M A gives each 2x2 output tile, plus the bias, into an NCHW16c block of the chunk's output
-//     rows, which is transposed back to NCHW; the shared epilogue adds the residual and applies the
-//     activation while those rows are in cache.
+//     rows, which is transposed back to NCHW with the residual and activation applied on the way
+//     (store_out) while those rows are in cache.
 #include "../internal.h"
 #include "blocked16_avx512.h"
 
@@ -177,10 +177,9 @@ void winograd_conv(const int64_t* g, const float* x, const float* u, const float
       float* yn = y + n * cout * ohw + oy0 * d.ow;
       for (int64_t ob = 0; ob < nob; ++ob) {
         float* yb = yn + (ob0 + ob) * 16 * ohw;
-        reorder_out(out + ob * valid * d.ow * 16, valid * d.ow, yb, ohw);
         lf_epilogue e = after;
         if (e.residual != nullptr) e.residual += (n * cout + (ob0 + ob) * 16) * ohw + oy0 * d.ow;
-        kKernels.epilogue(yb, 16, valid * d.ow, ohw, e);
+        store_out(out + ob * valid * d.ow * 16, valid * d.ow, yb, ohw, e);
       }
       r += cnt;
     }

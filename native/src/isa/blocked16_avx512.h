@@ -199,9 +199,11 @@ inline void reorder_in(const float* x, int nch, int64_t h, int64_t w, int64_t pt
   }
 }
 
-// One [ohw][16] output block back to 16 NCHW channel rows of length ohw at y, ldy apart.
+// One [ohw][16] output block back to 16 NCHW channel rows of length ohw at y, ldy apart, each
+// transposed row vector passed through finish(c, p0, mask, v) before it is stored.
 // Only the first nch channels are written (a last block of fewer than 16 channels).
-inline void reorder_out(const float* src, int64_t ohw, float* y, int64_t ldy, int nch = 16) {
+template <class Finish>
+inline void reorder_out_with(const float* src, int64_t ohw, float* y, int64_t ldy, int nch, Finish finish) {
   for (int64_t p0 = 0; p0 < ohw; p0 += 16) {
     const int64_t n = ohw - p0 < 16 ? ohw - p0 : 16;
     const __mmask16 m = tail_mask(n);
@@ -213,12 +215,16 @@ inline void reorder_out(const float* src, int64_t ohw, float* y, int64_t ldy, in
     }
     transpose16(r);
     if (nch == 16 && n == 16) {
-      for (int c = 0; c < 16; ++c) _mm512_storeu_ps(y + c * ldy + p0, r[c]);
+      for (int c = 0; c < 16; ++c) _mm512_storeu_ps(y + c * ldy + p0, finish(c, p0, m, r[c]));
       continue;
     }
     for (int c = 0; c < 16; ++c)
-      if (c < nch) _mm512_mask_storeu_ps(y + c * ldy + p0, m, r[c]);
+      if (c < nch) _mm512_mask_storeu_ps(y + c * ldy + p0, m, finish(c, p0, m, r[c]));
   }
+}
+
+inline void reorder_out(const float* src, int64_t ohw, float* y, int64_t ldy, int nch = 16) {
+  reorder_out_with(src, ohw, y, ldy, nch, [](int, int64_t, __mmask16, __m512 v) { return v; });
 }
 
 // A whole 16-channel output block back to NCHW (as reorder_out) followed by the epilogue the tile did
@@ -234,19 +240,10 @@ inline void store_out(const float* src, int64_t ohw, float* y, int64_t ldy, cons
   }
   const bool clamp = e.act == LF_ACT_CLAMP;
   const __m512 lo = _mm512_set1_ps(e.lo), hi = _mm512_set1_ps(e.hi);
-  for (int64_t p0 = 0; p0 < ohw; p0 += 16) {
-    const int64_t n = ohw - p0 < 16 ? ohw - p0 : 16;
-    const __mmask16 m = tail_mask(n);
-    __m512 r[16];
-    for (int p = 0; p < 16; ++p) r[p] = p < n ? _mm512_loadu_ps(src + (p0 + p) * 16) : _mm512_setzero_ps();
-    transpose16(r);
-    for (int c = 0; c < 16; ++c) {
-      __m512 v = r[c];
-      if (e.residual != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, e.residual + c * e.ldr + p0));
-      if (clamp) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-      _mm512_mask_storeu_ps(y + c * ldy + p0, m, v);
-    }
-  }
+  reorder_out_with(src, ohw, y, ldy, 16, [&](int c, int64_t p0, __mmask16 m, __m512 v) {
+    if (e.residual != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, e.residual + c * e.ldr + p0));
+    return clamp ? _mm512_min_ps(hi, _mm512_max_ps(lo, v)) : v;
+  });
 }
 
 }  // namespace blocked16

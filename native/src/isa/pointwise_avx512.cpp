@@ -160,9 +160,11 @@ void pointwise_nchw(int64_t rows, int64_t cols, int64_t k, const float* w, int64
   // enough input channels to amortise the transposed copy.
   const int64_t extra = cols > 16 && k >= 32 && rows * k >= 8192 && cols % 16 <= kMaxExtra ? cols % 16 : 0;
   const int64_t full = cols - extra;
-  std::vector<float>& xt = extra_columns();
+  float* xt = nullptr;
   if (extra > 0) {
-    xt.resize(static_cast<size_t>(extra * k));
+    std::vector<float>& buffer = extra_columns();
+    buffer.resize(static_cast<size_t>(extra * k));
+    xt = buffer.data();
     for (int64_t c = 0; c < extra; ++c)
       for (int64_t p = 0; p < k; ++p) xt[c * k + p] = x[p * ldx + full + c];
   }
@@ -186,7 +188,7 @@ void pointwise_nchw(int64_t rows, int64_t cols, int64_t k, const float* w, int64
     if (!in_tile) kKernels.epilogue(y + i * ldy + j, r, width, ldy, at);
     if (extra > 0 && t == tiles - 1) {
       // The group's weight rows are in L1 after its last tile.
-      kDots[extra - 1](k, w + i * ldw, ldw, static_cast<int>(r), xt.data(), y + i * ldy + full, ldy);
+      kDots[extra - 1](k, w + i * ldw, ldw, static_cast<int>(r), xt, y + i * ldy + full, ldy);
       kKernels.epilogue(y + i * ldy + full, r, extra, ldy, epilogue_at(e, i, full));
     }
   };

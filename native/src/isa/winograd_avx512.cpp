@@ -9,8 +9,8 @@
 //     register tile as 1x1 convs over a row of tiles, U being the weights transformed ahead of
 //     time (G g G^T, [xi][out block][in block][16 in][16 out]);
 //  3. A^T M A gives each 2x2 output tile, plus the bias, into an NCHW16c block of the chunk's output
-//     rows, which is transposed back to NCHW with the residual and activation applied on the way
-//     (store_out) while those rows are in cache.
+//     rows, which is transposed back to NCHW with the residual and a clamp applied on the way
+//     (store_out; other activations right after) while those rows are in cache.
 #include "../internal.h"
 #include "blocked16_avx512.h"
 

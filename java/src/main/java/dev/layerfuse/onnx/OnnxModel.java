@@ -29,7 +29,9 @@ import java.util.Set;
  * host evaluator implements (MaxPool's Indices output). Those inputs are <em>bound</em>: the
  * model is compiled for their values when they arrive, and the compiled form is cached (the
  * last {@value #CACHE} distinct bindings) so repeated values cost nothing. Symbolic dimensions
- * are resolved the same way from the fed shapes. Thread-safe; close it to free the sessions.
+ * are resolved the same way from the fed shapes. Thread-safe: a compiled form evicted from the
+ * cache, or the whole model closed, while runs still use it is freed when the last of them ends.
+ * Close it to free the sessions.
  */
 public final class OnnxModel implements AutoCloseable {
   static final int CACHE = 4;
@@ -50,7 +52,20 @@ public final class OnnxModel implements AutoCloseable {
 
   private record Key(Map<String, TypedArray> bound, Map<String, List<Long>> dims) {}
 
-  private record Compiled(OnnxImporter.Imported imported, Session session) {}
+  private static final Key UNBOUND = new Key(Map.of(), Map.of());
+
+  /** One compiled binding and the runs using it (both counts guarded by the model's lock). */
+  private static final class Compiled {
+    final OnnxImporter.Imported imported;
+    final Session session; // null when everything was folded at compile time
+    int users;
+    boolean retired; // out of the cache: closed when the last user releases it
+
+    Compiled(OnnxImporter.Imported imported, Session session) {
+      this.imported = imported;
+      this.session = session;
+    }
+  }
 
   private OnnxModel(OnnxProto.Model model, Path dir, Backend backend, boolean fuse, int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -87,7 +102,7 @@ public final class OnnxModel implements AutoCloseable {
     this.outputs = List.copyOf(out);
     Support.check(model);
     if (inputs.stream().noneMatch(Input::bound) && inputs.stream().allMatch(i -> concrete(i.dims()))) {
-      compiled(Map.of(), Map.of()); // fail now, not at the first run, if the model does not import
+      release(acquire(Map.of(), Map.of())); // fail now, not at the first run, if the model does not import
     }
   }
 
@@ -131,7 +146,11 @@ public final class OnnxModel implements AutoCloseable {
    */
   public Graph graph(Map<String, TypedArray> feeds) {
     Compiled c = prepare(feeds);
-    return c.session == null ? null : c.session.graph();
+    try {
+      return c.session == null ? null : c.session.graph();
+    } finally {
+      release(c);
+    }
   }
 
   /**
@@ -142,12 +161,17 @@ public final class OnnxModel implements AutoCloseable {
    */
   public Map<String, TypedArray> run(Map<String, TypedArray> feeds) {
     Compiled c = prepare(feeds);
-    Map<String, Tensor> runtime = new HashMap<>();
-    for (Input i : inputs) {
-      TypedArray v = feeds.get(i.name());
-      if (!i.bound() && v.numel() > 0) runtime.put(i.name(), v.toTensor());
+    Map<String, Tensor> got;
+    try {
+      Map<String, Tensor> runtime = new HashMap<>();
+      for (Input i : inputs) {
+        TypedArray v = feeds.get(i.name());
+        if (!i.bound() && v.numel() > 0) runtime.put(i.name(), v.toTensor());
+      }
+      got = c.session == null ? Map.of() : c.session.run(runtime);
+    } finally {
+      release(c);
     }
-    Map<String, Tensor> got = c.session == null ? Map.of() : c.session.run(runtime);
     Map<String, TypedArray> result = new LinkedHashMap<>();
     for (String o : outputs) {
       TypedArray v = c.imported.constantOutputs().get(o);
@@ -204,7 +228,16 @@ public final class OnnxModel implements AutoCloseable {
       if (!concrete(i.dims())) symbolic.put(i.name(), d.clone());
       shapes.put(i.name(), dev.layerfuse.tensor.Shape.of(d));
     }
-    Compiled c = compiled(Map.of(), symbolic);
+    Compiled c = acquire(Map.of(), symbolic);
+    try {
+      runFloatsOn(c, inputs, outputs, shapes);
+    } finally {
+      release(c);
+    }
+  }
+
+  private void runFloatsOn(Compiled c, Map<String, float[]> inputs, Map<String, float[]> outputs,
+      Map<String, dev.layerfuse.tensor.Shape> shapes) {
     Map<String, float[]> computed = new HashMap<>();
     for (String o : outputs()) {
       if (outputTypes.get(o) != DType.FLOAT32) {
@@ -236,19 +269,24 @@ public final class OnnxModel implements AutoCloseable {
    */
   public java.util.List<Session.StepTime> profile(Map<String, TypedArray> feeds, int runs) {
     Compiled c = prepare(feeds);
-    if (c.session == null) return java.util.List.of();
-    Map<String, dev.layerfuse.tensor.Shape> shapes = new HashMap<>();
-    Map<String, float[]> arrays = new HashMap<>();
-    for (Input i : inputs) {
-      TypedArray v = feeds.get(i.name());
-      if (i.bound() || v.numel() == 0) continue;
-      Tensor t = v.toTensor();
-      shapes.put(i.name(), t.shape());
-      arrays.put(i.name(), t.toArray());
+    try {
+      if (c.session == null) return java.util.List.of();
+      Map<String, dev.layerfuse.tensor.Shape> shapes = new HashMap<>();
+      Map<String, float[]> arrays = new HashMap<>();
+      for (Input i : inputs) {
+        TypedArray v = feeds.get(i.name());
+        if (i.bound() || v.numel() == 0) continue;
+        Tensor t = v.toTensor();
+        shapes.put(i.name(), t.shape());
+        arrays.put(i.name(), t.toArray());
+      }
+      return c.session.profile(shapes, arrays, runs);
+    } finally {
+      release(c);
     }
-    return c.session.profile(shapes, arrays, runs);
   }
 
+  /** Checks {@code feeds} and acquires the form compiled for them (give it back with {@link #release}). */
   private Compiled prepare(Map<String, TypedArray> feeds) {
     checkKnown(feeds.keySet());
     Map<String, TypedArray> bound = new HashMap<>();
@@ -264,7 +302,7 @@ public final class OnnxModel implements AutoCloseable {
       if (i.bound() || v.numel() == 0) bound.put(i.name(), v);
       else if (!concrete(i.dims())) dims.put(i.name(), v.dims());
     }
-    return compiled(bound, dims);
+    return acquire(bound, dims);
   }
 
   /** Fails naming the first of {@code names} that is not an input of the model. */
@@ -287,30 +325,52 @@ public final class OnnxModel implements AutoCloseable {
     }
   }
 
-  private synchronized Compiled compiled(Map<String, TypedArray> bound, Map<String, long[]> dims) {
+  /**
+   * The form compiled for {@code bound} values and symbolic {@code dims} (compiled now if the
+   * cache does not hold it), counted as in use until {@link #release}: evicting it meanwhile only
+   * retires it, so a run never finds its session closed under it.
+   */
+  private synchronized Compiled acquire(Map<String, TypedArray> bound, Map<String, long[]> dims) {
     if (closed) throw new IllegalStateException("OnnxModel is closed");
-    Map<String, List<Long>> dimKey = new HashMap<>();
-    dims.forEach((k, v) -> dimKey.put(k, Arrays.stream(v).boxed().toList()));
-    Key key = new Key(Map.copyOf(bound), dimKey);
-    Compiled c = cache.get(key);
-    if (c != null) return c;
-    OnnxImporter.Imported imp = OnnxImporter.importModel(model, dir, bound, dims);
-    Session s = imp.graph() == null ? null : Session.create(imp.graph(), backend, fuse, threads);
-    c = new Compiled(imp, s);
-    cache.put(key, c);
-    if (cache.size() > CACHE) {
-      Map.Entry<Key, Compiled> eldest = cache.entrySet().iterator().next();
-      cache.remove(eldest.getKey());
-      if (eldest.getValue().session != null) eldest.getValue().session.close();
+    Key key = UNBOUND;
+    if (!bound.isEmpty() || !dims.isEmpty()) {
+      Map<String, List<Long>> dimKey = new HashMap<>();
+      dims.forEach((k, v) -> dimKey.put(k, Arrays.stream(v).boxed().toList()));
+      key = new Key(Map.copyOf(bound), dimKey);
     }
+    Compiled c = cache.get(key);
+    if (c == null) {
+      OnnxImporter.Imported imp = OnnxImporter.importModel(model, dir, bound, dims);
+      Session s = imp.graph() == null ? null : Session.create(imp.graph(), backend, fuse, threads);
+      c = new Compiled(imp, s);
+      cache.put(key, c);
+      if (cache.size() > CACHE) {
+        Map.Entry<Key, Compiled> eldest = cache.entrySet().iterator().next();
+        cache.remove(eldest.getKey());
+        retire(eldest.getValue());
+      }
+    }
+    c.users++;
     return c;
   }
 
+  /** Ends one use of {@code c}; the last use of a retired form closes its session. */
+  private synchronized void release(Compiled c) {
+    if (--c.users == 0 && c.retired && c.session != null) c.session.close();
+  }
+
+  /** Takes {@code c} out of service: its session is closed now, or by the release of its last user. */
+  private void retire(Compiled c) {
+    c.retired = true;
+    if (c.users == 0 && c.session != null) c.session.close();
+  }
+
+  /** Closes the model: sessions not in use now, the others when their runs in progress end. */
   @Override
   public synchronized void close() {
     if (closed) return;
     closed = true;
-    for (Compiled c : cache.values()) if (c.session != null) c.session.close();
+    for (Compiled c : cache.values()) retire(c);
     cache.clear();
   }
 

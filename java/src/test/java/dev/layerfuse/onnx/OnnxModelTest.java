@@ -114,6 +114,52 @@ class OnnxModelTest {
     }
   }
 
+  /**
+   * More threads than one binding each, over twice as many bindings as the cache holds: every run
+   * evicts, and an evicted compiled form must stay open for the runs that still hold it (before,
+   * a run could get "Session is closed" from a session another thread's binding had evicted).
+   */
+  @Test
+  void concurrentRunsOverMoreBindingsThanTheCacheHoldsAllSucceed() throws Exception {
+    Path t = test("test_conv_with_strides_no_padding");
+    for (Backend b : new Backend[] {Backend.JAVA, Backend.NATIVE}) {
+      try (OnnxModel m = OnnxModel.load(t.resolve("model.onnx"), b, true)) {
+        Map<String, TypedArray> f = feed(t, m);
+        String x = m.inputs().get(0).name(), w = m.inputs().get(1).name();
+        double[] want = m.run(f).values().iterator().next().toDoubles();
+        double[] w1 = f.get(w).toDoubles();
+        int bindings = 2 * OnnxModel.CACHE + 1;
+        java.util.List<Map<String, TypedArray>> feeds = new java.util.ArrayList<>();
+        for (int k = 1; k <= bindings; k++) {
+          double[] wk = new double[w1.length];
+          for (int i = 0; i < wk.length; i++) wk[i] = k * w1[i]; // no bias: the output scales by k
+          feeds.add(Map.of(x, f.get(x), w, TypedArray.ofReals(DType.FLOAT32, f.get(w).dims(), wk)));
+        }
+        int threads = 4, runs = 60;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+          java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+          for (int th = 0; th < threads; th++) {
+            int first = th;
+            done.add(pool.submit(() -> {
+              for (int r = 0; r < runs; r++) {
+                int k = (first + 3 * r) % bindings;
+                double[] got = m.run(feeds.get(k)).values().iterator().next().toDoubles();
+                for (int i = 0; i < got.length; i++) {
+                  assertEquals((k + 1) * want[i], got[i], 1e-5 * (k + 1) * (1 + Math.abs(want[i])), b + " binding " + k + " element " + i);
+                }
+              }
+              return null;
+            }));
+          }
+          for (java.util.concurrent.Future<?> d : done) d.get(); // rethrows a run's failure
+        } finally {
+          pool.shutdownNow();
+        }
+      }
+    }
+  }
+
   @Test
   void badFeedsNameTheInputAndTheExpectation() throws Exception {
     Path t = test("test_conv_with_strides_no_padding");

@@ -41,7 +41,8 @@ Geom geom(int64_t n, int64_t cin, int64_t h, int64_t w, int64_t cout, int64_t k,
 std::vector<double> ref_conv(const Geom& G, const std::vector<float>& x, const std::vector<float>& w,
                              const float* bias, const float* pad, const float* res) {
   const int64_t* g = G.v;
-  int64_t n = g[0], cin = g[1], h = g[2], wd = g[3], cout = g[4], k = g[5], s = g[7], p = g[9], d = g[13];
+  int64_t n = g[0], cin = g[1], h = g[2], wd = g[3], cout = g[4], kh = g[5], kw = g[6], sh = g[7], sw = g[8];
+  int64_t pt = g[9], pl = g[10], dh = g[13], dw = g[14];
   int64_t groups = g[15], oh = g[16], ow = g[17], cg = cin / groups, og = cout / groups;
   std::vector<double> y(n * cout * oh * ow);
   for (int64_t b = 0; b < n; ++b)
@@ -51,11 +52,11 @@ std::vector<double> ref_conv(const Geom& G, const std::vector<float>& x, const s
           double acc = bias ? bias[o] : 0;
           int64_t grp = o / og;
           for (int64_t c = 0; c < cg; ++c)
-            for (int64_t i = 0; i < k; ++i)
-              for (int64_t j = 0; j < k; ++j) {
-                int64_t iy = oy * s - p + i * d, ix = ox * s - p + j * d, ch = grp * cg + c;
+            for (int64_t i = 0; i < kh; ++i)
+              for (int64_t j = 0; j < kw; ++j) {
+                int64_t iy = oy * sh - pt + i * dh, ix = ox * sw - pl + j * dw, ch = grp * cg + c;
                 double v = (iy < 0 || iy >= h || ix < 0 || ix >= wd) ? (pad ? pad[ch] : 0) : x[((b * cin + ch) * h + iy) * wd + ix];
-                acc += v * w[((o * cg + c) * k + i) * k + j];
+                acc += v * w[((o * cg + c) * kh + i) * kw + j];
               }
           int64_t idx = ((b * cout + o) * oh + oy) * ow + ox;
           if (res) acc += res[idx];
@@ -85,7 +86,12 @@ LF_TEST(conv2d_matches_reference) {
                      {2, 4, 19, 40, 4, 3, 1, 1, 1, 4, true, true, true}, {1, 16, 21, 37, 16, 3, 2, 1, 1, 16, true, true, true},
                      {1, 3, 9, 35, 3, 5, 3, 2, 2, 3, true, false, true}, {1, 2, 6, 33, 2, 3, 2, 0, 1, 2, false, true, true},
                      // depthwise rows of at most 32 outputs in strips of rows, 16 channels at a time (with a tail)
-                     {1, 20, 20, 30, 20, 3, 1, 1, 1, 20, true, true, true}, {2, 17, 41, 60, 17, 3, 2, 1, 1, 17, true, true, true}};
+                     {1, 20, 20, 30, 20, 3, 1, 1, 1, 20, true, true, true}, {2, 17, 41, 60, 17, 3, 2, 1, 1, 17, true, true, true},
+                     // stride-2 3x3 depthwise rows of more than 32 outputs (rows split into even and odd
+                     // halves): left pads 0..3 and one wider than the row, odd and even widths, several row blocks
+                     {1, 3, 13, 101, 3, 3, 2, 1, 1, 3, true, true, true}, {1, 2, 9, 130, 2, 3, 2, 2, 1, 2, true, false, true},
+                     {1, 2, 7, 97, 2, 3, 2, 0, 1, 2, false, true, true}, {1, 2, 8, 140, 2, 3, 2, 3, 1, 2, true, true, true},
+                     {1, 1, 90, 250, 1, 3, 2, 1, 1, 1, true, false, true}, {1, 2, 5, 33, 2, 3, 2, 40, 1, 2, true, true, true}};
   for (int isa : isas()) {
     for (const C& c : cases) {
       Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.s, c.p, c.d, c.g);
@@ -102,6 +108,31 @@ LF_TEST(conv2d_matches_reference) {
       LF_CHECK(rc == LF_OK, "status " + std::to_string(rc));
       double r = rel(ref_conv(G, x, w, b.data(), c.pad ? pv.data() : nullptr, c.res ? res.data() : nullptr), y.data());
       LF_CHECK(r <= 1e-5, std::string(lf_isa_name(isa)) + " case k=" + std::to_string(c.k) + " rel=" + std::to_string(r));
+    }
+  }
+}
+
+// Depthwise 3x3 with different vertical and horizontal strides on images tall enough for many
+// blocks of buffered rows (the rows a block reads follow the vertical stride; sizing them by the
+// horizontal one overran the row buffer), and wide enough for the padded-row paths.
+LF_TEST(dwconv_asymmetric_strides_match_reference) {
+  struct C { int64_t h, w, sh, sw; };
+  const C cases[] = {{300, 70, 2, 1}, {301, 140, 1, 2}, {200, 90, 3, 1}, {150, 129, 2, 3}};
+  for (int isa : isas()) {
+    for (const C& c : cases) {
+      Geom G = geom(1, 2, c.h, c.w, 2, 3, 1, 1, 1, 2);
+      G.v[7] = c.sh;
+      G.v[8] = c.sw;
+      G.v[16] = (c.h + 2 - 3) / c.sh + 1;
+      G.v[17] = (c.w + 2 - 3) / c.sw + 1;
+      auto x = rnd(2 * c.h * c.w, 21), w = rnd(2 * 9, 22), b = rnd(2, 23), pv = rnd(2, 24);
+      const size_t ysz = 2 * G.v[16] * G.v[17];
+      std::vector<float> y(ysz, 99.0f);
+      LF_CHECK(lf_f32_dwconv2d_bias_act(isa, G.v, x.data(), w.data(), b.data(), pv.data(), nullptr, y.data(), LF_ACT_CLAMP,
+                                        0, 0, INFINITY) == LF_OK, "status");
+      const double r = rel(ref_conv(G, x, w, b.data(), pv.data(), nullptr), y.data());
+      LF_CHECK(r <= 1e-5, std::string(lf_isa_name(isa)) + " strides " + std::to_string(c.sh) + "x" + std::to_string(c.sw) +
+                              " rel=" + std::to_string(r));
     }
   }
 }

@@ -31,6 +31,7 @@ constexpr int64_t kPaddedRow = 1088, kPaddedBlock = 8192;
 // Lane indices of the even elements of two concatenated vectors (a function, not a namespace-scope
 // constant: its initialiser would run AVX-512 code when the library loads, on any CPU).
 inline __m512i even_lanes() { return _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0); }
+inline __m512i odd_lanes() { return _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1); }
 
 inline __mmask16 lanes(int64_t lo, int64_t hi) {  // lanes lo..hi-1 (clamped to 0..16)
   lo = lo < 0 ? 0 : lo;
@@ -131,6 +132,103 @@ inline void interior(const float* const rows[3], const __m512 wr[9], __m512 pad,
   }
 }
 
+// U consecutive chunks of a stride-2 3x3 row from ox, on padded rows split into their even and odd
+// elements (ev[i][t] = padded row i at 2t, od[i][t] at 2t + 1): the three taps of a kernel row are
+// ev[ox], od[ox] and ev[ox + 1], plain loads with no permute.
+template <int U>
+inline void interior_split(const float* const ev[3], const float* const od[3], const __m512 wr[9], __m512 pad, __m512 b,
+                           const TileAct& act, int64_t ox, float* yr, int64_t ow) {
+  constexpr int R = U == 1 ? 3 : 1;
+  __m512 acc[U][R];
+  for (int u = 0; u < U; ++u)
+    for (int r = 0; r < R; ++r) acc[u][r] = r == 0 ? b : _mm512_setzero_ps();
+  for (int i = 0; i < 3; ++i) {
+    for (int u = 0; u < U; ++u) {
+      __m512& a = acc[u][i % R];
+      if (ev[i] == nullptr) {
+        for (int j = 0; j < 3; ++j) a = _mm512_fmadd_ps(wr[i * 3 + j], pad, a);
+        continue;
+      }
+      const int64_t t = ox + 16 * u;
+      a = _mm512_fmadd_ps(wr[i * 3], _mm512_loadu_ps(ev[i] + t), a);
+      a = _mm512_fmadd_ps(wr[i * 3 + 1], _mm512_loadu_ps(od[i] + t), a);
+      a = _mm512_fmadd_ps(wr[i * 3 + 2], _mm512_loadu_ps(ev[i] + t + 1), a);
+    }
+  }
+  for (int u = 0; u < U; ++u) {
+    __m512 sum = acc[u][0];
+    for (int r = 1; r < R; ++r) sum = _mm512_add_ps(sum, acc[u][r]);
+    _mm512_mask_storeu_ps(yr + ox + 16 * u, lanes(0, ow - ox - 16 * u), act(sum));
+  }
+}
+
+// A stride-2 undilated 3x3 plane through padded rows held as their even and odd halves (see
+// interior_split): splitting each input row once while copying it costs two permutes per 32
+// inputs, where reading interleaved rows took one per tap and twice the loads.
+inline void plane_split(const DwDims& d, const float* x, const __m512 wr[9], __m512 pad, __m512 b, const TileAct& tile_act,
+                        float* y, const float* residual, const lf_epilogue& act) {
+  // Padded input index q of a row (x[q - pl], or pad) is element q / 2 of its even (q even) or odd
+  // half. Each half starts a few floats into its vectors (lead_e, lead_o) so that the inputs land
+  // on vector boundaries (at_e, at_o): the copy's stores are aligned.
+  const int64_t k = d.pl / 2, odd = d.pl & 1, chunks = (d.w + 31) / 32;
+  const int64_t at_e = (k + odd + 15) / 16 * 16, lead_e = at_e - k - odd, at_o = (k + 15) / 16 * 16, lead_o = at_o - k;
+  const int64_t at = at_e > at_o ? at_e : at_o, lead = lead_e > lead_o ? lead_e : lead_o;
+  const int64_t used = lead + (d.ow + 15) / 16 * 16 + 1, filled = at + 16 * chunks;  // floats of a half
+  const int64_t half = ((used > filled ? used : filled) + 15) / 16 * 16, stride = 2 * half;
+  // src's even elements are at padded indices of pl's parity, its odd ones at the other.
+  const int64_t to_even = odd ? half + at_o : at_e, to_odd = odd ? at_e : half + at_o;
+  alignas(64) float buf[kPaddedBlock];
+  const int64_t block = (kPaddedBlock / stride - 3) / d.sh + 1;  // output rows per block
+  lf_epilogue e = act;
+  for (int64_t oy0 = 0; oy0 < d.oh; oy0 += block) {
+    const int64_t n = d.oh - oy0 < block ? d.oh - oy0 : block, lo = oy0 * d.sh - d.pt;
+    const int64_t hi = (oy0 + n - 1) * d.sh - d.pt + 3;
+    for (int64_t iy = lo > 0 ? lo : 0; iy < hi && iy < d.h; ++iy) {
+      float* row = buf + (iy - lo) * stride;
+      const float* src = x + iy * d.w;
+      // Pad where no input lands (before the inputs and after their last vector), then the
+      // inputs' even and odd elements as whole vectors, their lanes past the row end taking the
+      // pad from merging loads.
+      for (int64_t q = 0; q < at_e; q += 16) _mm512_store_ps(row + q, pad);
+      for (int64_t q = at_e + 16 * chunks; q < half; q += 16) _mm512_store_ps(row + q, pad);
+      for (int64_t q = 0; q < at_o; q += 16) _mm512_store_ps(row + half + q, pad);
+      for (int64_t q = at_o + 16 * chunks; q < half; q += 16) _mm512_store_ps(row + half + q, pad);
+      for (int64_t c = 0; c < chunks; ++c) {
+        const int64_t s0 = 32 * c;
+        __m512 v0, v1;
+        if (s0 + 32 <= d.w) {
+          v0 = _mm512_loadu_ps(src + s0);
+          v1 = _mm512_loadu_ps(src + s0 + 16);
+        } else {
+          v0 = _mm512_mask_loadu_ps(pad, lanes(0, d.w - s0), src + s0);
+          v1 = _mm512_mask_loadu_ps(pad, lanes(0, d.w - s0 - 16), src + s0 + 16);
+        }
+        _mm512_store_ps(row + to_even + 16 * c, _mm512_permutex2var_ps(v0, even_lanes(), v1));
+        _mm512_store_ps(row + to_odd + 16 * c, _mm512_permutex2var_ps(v0, odd_lanes(), v1));
+      }
+    }
+    for (int64_t oy = oy0; oy < oy0 + n; ++oy) {
+      float* yr = y + oy * d.ow;
+      const float* ev[3] = {nullptr, nullptr, nullptr};
+      const float* od[3] = {nullptr, nullptr, nullptr};
+      for (int i = 0; i < 3; ++i) {
+        const int64_t iy = oy * d.sh - d.pt + i;
+        if (iy >= 0 && iy < d.h) {
+          ev[i] = buf + (iy - lo) * stride + lead_e;
+          od[i] = buf + (iy - lo) * stride + half + lead_o;
+        }
+      }
+      int64_t ox = 0;
+      for (; ox + 48 < d.ow; ox += 64) interior_split<4>(ev, od, wr, pad, b, tile_act, ox, yr, d.ow);
+      for (; ox < d.ow; ox += 16) interior_split<1>(ev, od, wr, pad, b, tile_act, ox, yr, d.ow);
+      if (!tile_act.inline_act) {
+        e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
+        kKernels.epilogue(yr, 1, d.ow, d.ow, e);
+      }
+    }
+  }
+}
+
 // One channel plane. A row's chunks whose taps all lie inside the row (the interior) load
 // without masks; for 3x3 kernels the weights stay in registers and rows above or below the
 // image add weight x pad.
@@ -151,31 +249,38 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
   // an interior one (on 56..7-pixel maps the masked edge chunks were half or all of a row, and most of
   // the time). The whole block is copied before any row of it is read: copying each row just before
   // reading it (a ring of three rows) was slower (144 x 56x56, hot in a loop: 0.25 -> 0.18 ms).
-  const int64_t len = (d.ow + 15) / 16 * 16 * sw + 34, stride = (len + 15) / 16 * 16;
+  const int64_t len = (d.ow + 15) / 16 * 16 * sw + 34;
+  if (K3 && SW == 2 && d.dw == 1 && d.dh == 1 && len <= kPaddedRow && d.pl + d.w <= len) {
+    plane_split(d, x, wr, pad, b, tile_act, y, residual, act);
+    return;
+  }
+  // Each buffered row starts `lead` floats into a vector so that its inputs (from padded index pl)
+  // start on one: aligned stores (unaligned ones crossing cache lines made the copy cost double).
+  const int64_t at = (d.pl + 15) / 16 * 16, lead = at - d.pl, stride = (lead + len + 15) / 16 * 16;
   if (K3 && SW > 0 && d.dw == 1 && d.dh == 1 && len <= kPaddedRow && d.pl + d.w <= len) {
     alignas(64) float buf[kPaddedBlock];
-    const int64_t block = (kPaddedBlock / stride - 3) / sw + 1;  // output rows per block
+    const int64_t block = (kPaddedBlock / stride - 3) / d.sh + 1;  // output rows per block (the rows they read fit)
     for (int64_t oy0 = 0; oy0 < d.oh; oy0 += block) {
       const int64_t n = d.oh - oy0 < block ? d.oh - oy0 : block, lo = oy0 * d.sh - d.pt;
       const int64_t hi = (oy0 + n - 1) * d.sh - d.pt + 3;
       for (int64_t iy = lo > 0 ? lo : 0; iy < hi && iy < d.h; ++iy) {
-        float* row = buf + (iy - lo) * stride;
+        float* base = buf + (iy - lo) * stride;
         const float* src = x + iy * d.w;
-        // Pad where no input lands (aligned stores: the vectors before the first input, and from
-        // the vector holding the row's end), then the input: whole-vector stores, the last one's lanes past the row
-        // end taking the pad from a merging load (masked stores are slow on AMD's cores; this
-        // copy was 45% of a stride-2 plane's time with them).
-        for (int64_t q = 0; q < d.pl; q += 16) _mm512_store_ps(row + q, pad);
-        for (int64_t q = (d.pl + d.w) / 16 * 16; q < stride; q += 16) _mm512_store_ps(row + q, pad);
-        const bool whole = d.pl + (d.w + 15) / 16 * 16 <= stride;
+        // Pad where no input lands (the vectors before the first input, and from the vector
+        // holding the row's end), then the input: whole-vector stores, the last one's lanes past
+        // the row end taking the pad from a merging load (masked stores are slow on AMD's cores;
+        // this copy was 45% of a stride-2 plane's time with them).
+        for (int64_t q = 0; q < at; q += 16) _mm512_store_ps(base + q, pad);
+        for (int64_t q = (at + d.w) / 16 * 16; q < stride; q += 16) _mm512_store_ps(base + q, pad);
+        const bool whole = at + (d.w + 15) / 16 * 16 <= stride;
         for (int64_t q = 0; q < d.w; q += 16) {
           if (q + 16 <= d.w) {
-            _mm512_storeu_ps(row + d.pl + q, _mm512_loadu_ps(src + q));
+            _mm512_store_ps(base + at + q, _mm512_loadu_ps(src + q));
           } else {
             const __mmask16 m = lanes(0, d.w - q);
             const __m512 v = _mm512_mask_loadu_ps(pad, m, src + q);
-            if (whole) _mm512_storeu_ps(row + d.pl + q, v);
-            else _mm512_mask_storeu_ps(row + d.pl + q, m, v);
+            if (whole) _mm512_store_ps(base + at + q, v);
+            else _mm512_mask_storeu_ps(base + at + q, m, v);
           }
         }
       }
@@ -184,7 +289,7 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
         const float* rows[3] = {nullptr, nullptr, nullptr};
         for (int i = 0; i < 3; ++i) {
           const int64_t iy = oy * d.sh - d.pt + i;
-          if (iy >= 0 && iy < d.h) rows[i] = buf + (iy - lo) * stride;
+          if (iy >= 0 && iy < d.h) rows[i] = buf + (iy - lo) * stride + lead;
         }
         int64_t ox = 0;
         for (; ox + 48 < d.ow; ox += 64) interior<SW, 4>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);

@@ -147,7 +147,9 @@ LF_TEST(direct_conv_16c_matches_reference) {
                      {1, 32, 11, 13, 16, 5, 3, 2, 1, true, true},  {1, 16, 3, 2, 64, 1, 2, 0, 1, false, false},
                      {1, 16, 20, 18, 80, 7, 2, 3, 1, true, true},
                      // fewer than 16 input channels (a first layer): one partial block
-                     {1, 3, 30, 29, 64, 7, 2, 3, 1, true, true}, {2, 5, 9, 11, 32, 3, 1, 1, 1, false, false}};
+                     {1, 3, 30, 29, 64, 7, 2, 3, 1, true, true}, {2, 5, 9, 11, 32, 3, 1, 1, 1, false, false},
+                     // outputs larger than the kernel's L2 piece (64K floats): done 4 rows, 1 row at a time
+                     {1, 16, 20, 64, 256, 3, 1, 1, 1, true, true}, {2, 3, 21, 130, 512, 3, 2, 1, 1, true, true}};
   for (int isa : isas()) {
     for (const C& c : cases) {
       Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.s, c.p, c.d, 1);
@@ -195,21 +197,23 @@ LF_TEST(direct_conv_16c_epilogue_nan_and_other_acts) {
   }
 }
 
-// Strips of output rows (what each thread computes) put together equal the whole conv bit for bit;
-// a strip outside the image is rejected.
-LF_TEST(direct_conv_strips_equal_whole) {
-  if (!lf_isa_supported(LF_ISA_AVX512)) return;
-  const int64_t cin = 32, cout = 48, k = 3;
-  Geom G = geom(2, cin, 13, 11, cout, k, 2, 1, 1, 1);
+namespace {
+
+// Strips of output rows (what each thread computes) put together equal the whole conv bit for bit,
+// also when a strip is done in several pieces (outputs past the kernel's L2 piece); a strip outside
+// the image is rejected.
+void strips_equal_whole(int64_t cin, int64_t cout, int64_t h, int64_t wd, int64_t s) {
+  const int64_t k = 3;
+  Geom G = geom(2, cin, h, wd, cout, k, s, 1, 1, 1);
   const int64_t oh = G.v[16], ohw = oh * G.v[17];
-  auto x = rnd(2 * cin * 13 * 11, 31), w = rnd(cout * cin * k * k, 32), b = rnd(cout, 33), pv = rnd(cin, 34);
+  auto x = rnd(2 * cin * h * wd, 31), w = rnd(cout * cin * k * k, 32), b = rnd(cout, 33), pv = rnd(cin, 34);
   auto res = rnd(2 * cout * ohw, 35);
   std::vector<float> packed(w.size());
   for (int64_t oc = 0; oc < cout; ++oc)
     for (int64_t ic = 0; ic < cin; ++ic)
       for (int64_t t = 0; t < k * k; ++t)
         packed[(((oc / 16) * (cin / 16) + ic / 16) * k * k + t) * 256 + (ic % 16) * 16 + oc % 16] = w[(oc * cin + ic) * k * k + t];
-  const int64_t scratch_floats = cin * 15 * 13 + cout * cin * k * k + cout * ohw;
+  const int64_t scratch_floats = cin * (h + 2) * (wd + 2) + cout * cin * k * k + cout * ohw;
   std::vector<float> scratch(scratch_floats), whole(2 * cout * ohw), strips(2 * cout * ohw, 99.0f);
   LF_CHECK(lf_f32_conv2d_packed(LF_ISA_AVX512, G.v, 0, oh, x.data(), packed.data(), b.data(), pv.data(), res.data(),
                                 whole.data(), scratch.data(), scratch_floats, LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK,
@@ -227,6 +231,14 @@ LF_TEST(direct_conv_strips_equal_whole) {
                                 strips.data(), scratch.data(), scratch_floats, LF_ACT_NONE, 0, 0, 0) ==
                LF_ERR_INVALID_ARGUMENT,
            "rows past the image");
+}
+
+}  // namespace
+
+LF_TEST(direct_conv_strips_equal_whole) {
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  strips_equal_whole(32, 48, 13, 11, 2);
+  strips_equal_whole(16, 272, 17, 40, 1);  // 6-row pieces: the last strip (14 rows) in three
 }
 
 // G w G^T per (oc, ic) into lf_f32_conv2d_winograd's layout, in double.

@@ -70,14 +70,24 @@ void tile(const Dims& d, const float* xp, const float* wp, const float* bias, fl
       const float* xr = xp + cb0 * xplane + (iy * d.wp + ox0 * d.sw + j * d.dw) * CS;
       const float* wv = wp + (((ob * d.cb + cb0) * d.kh + i) * d.kw + j) * 256;
       for (int64_t cb = cb0; cb < cb1; ++cb, xr += xplane, wv += wtaps) {
-#pragma GCC unroll 1
-        for (int ci = 0; ci < d.ci; ++ci) {
+        auto channel = [&](int ci) {
           __m512 w[NB];
           for (int b = 0; b < NB; ++b) w[b] = _mm512_loadu_ps(wv + b * wblock + ci * 16);
           for (int t = 0; t < T; ++t) {
             const __m512 xv = _mm512_set1_ps(xr[t * xstep + ci]);
             for (int b = 0; b < NB; ++b) acc[b][t] = _mm512_fmadd_ps(xv, w[b], acc[b][t]);
           }
+        };
+        if (CS == 4) {
+          // A first layer: its 1-4 channels unrolled (a loop of three iterations per tap was a
+          // fifth of the tile's time).
+          channel(0);
+          if (d.ci > 1) channel(1);
+          if (d.ci > 2) channel(2);
+          if (d.ci > 3) channel(3);
+        } else {
+#pragma GCC unroll 1
+          for (int ci = 0; ci < d.ci; ++ci) channel(ci);
         }
       }
     }

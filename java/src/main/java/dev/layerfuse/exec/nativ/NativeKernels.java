@@ -159,11 +159,16 @@ public final class NativeKernels extends Kernels {
     long k = g.im2colRows(), ohw = a[16] * a[17], hw = a[2] * a[3], outC = a[4];
     long scratchPer = scratch == null ? 0 : scratch.length() / Math.max(1, t);
     long coutG = outC / a[15];
-    if (t > 1 && g.pointwise() && ohw < 256L * t && coutG >= 32L * t
+    // Pixels per thread below which a 1x1 splits its output channels rather than its pixels. The
+    // AVX-512 NCHW 1x1 kernel packs nothing, so it splits channels up to 28 x 28 maps: the depthwise
+    // layer after an expansion splits channels too and finds its share in its own core's cache (five
+    // MobileNetV2 28 x 28 blocks at two threads: 1.12-1.33 -> 0.83-1.01 ms).
+    long channelSplitBelow = isa == Isa.AVX512 ? 1024 : 256;
+    if (t > 1 && g.pointwise() && ohw < channelSplitBelow * t && coutG >= 32L * t
         && 2.0 * a[0] * outC * ohw * k >= PARALLEL_MIN_FLOPS / 4) {
-      // 1x1 on a small map (late layers: 14x14, 7x7): a pixel split would leave each thread a
-      // sliver of columns and every thread packing all the weights, so split the output channels
-      // instead (each thread streams only its own weight rows; the small input is read by all).
+      // 1x1 on a small map (late layers: 28x28 to 7x7): a pixel split would leave each thread a
+      // sliver of columns and (for the GEMM path) every thread packing all the weights, so split the
+      // output channels instead (each thread streams only its own weight rows; the small input is read by all).
       long chunk = ((coutG + t - 1) / t + 15) / 16 * 16;
       Parallel.forEach((int) ((coutG + chunk - 1) / chunk), p -> {
         long m0 = p * chunk;

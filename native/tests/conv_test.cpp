@@ -91,7 +91,12 @@ LF_TEST(conv2d_matches_reference) {
                      // halves): left pads 0..3 and one wider than the row, odd and even widths, several row blocks
                      {1, 3, 13, 101, 3, 3, 2, 1, 1, 3, true, true, true}, {1, 2, 9, 130, 2, 3, 2, 2, 1, 2, true, false, true},
                      {1, 2, 7, 97, 2, 3, 2, 0, 1, 2, false, true, true}, {1, 2, 8, 140, 2, 3, 2, 3, 1, 2, true, true, true},
-                     {1, 1, 90, 250, 1, 3, 2, 1, 1, 1, true, false, true}, {1, 2, 5, 33, 2, 3, 2, 40, 1, 2, true, true, true}};
+                     {1, 1, 90, 250, 1, 3, 2, 1, 1, 1, true, false, true}, {1, 2, 5, 33, 2, 3, 2, 40, 1, 2, true, true, true},
+                     // stride-1 3x3 rows of more than 32 outputs on aligned buffered rows: left pads 0, 1, 2
+                     // (shifted vectors) and 3, 40 (unaligned loads)
+                     {1, 2, 7, 50, 2, 3, 1, 0, 1, 2, true, true, true}, {1, 2, 9, 45, 2, 3, 1, 2, 1, 2, true, true, true},
+                     {1, 3, 6, 77, 3, 3, 1, 1, 1, 3, true, false, true}, {1, 2, 8, 41, 2, 3, 1, 3, 1, 2, true, true, true},
+                     {1, 2, 4, 33, 2, 3, 1, 40, 1, 2, true, true, true}};
   for (int isa : isas()) {
     for (const C& c : cases) {
       Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.s, c.p, c.d, c.g);

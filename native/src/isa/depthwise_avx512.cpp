@@ -162,6 +162,62 @@ inline void interior_split(const float* const ev[3], const float* const od[3], c
   }
 }
 
+// U consecutive stride-1 chunks of a 3x3 row from ox, on buffered rows whose inputs start on a
+// vector boundary (rows[i] + ox is aligned; PL = the left pad, the padded row starts PL floats
+// before): each input vector is loaded once, aligned, and the three taps are it and its neighbours
+// shifted by valignd (three loads per tap row, two of them across cache lines, were the bound).
+template <int PL, int U>
+inline void interior_aligned(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, const TileAct& act,
+                             int64_t ox, float* yr, int64_t ow) {
+  constexpr int R = U == 1 ? 3 : 1;
+  __m512 acc[U][R];
+  for (int u = 0; u < U; ++u)
+    for (int r = 0; r < R; ++r) acc[u][r] = r == 0 ? b : _mm512_setzero_ps();
+  for (int i = 0; i < 3; ++i) {
+    if (rows[i] == nullptr) {
+      for (int j = 0; j < 3; ++j)
+        for (int u = 0; u < U; ++u) acc[u][i % R] = _mm512_fmadd_ps(wr[i * 3 + j], pad, acc[u][i % R]);
+      continue;
+    }
+    const float* r = rows[i] + ox;
+    __m512i v[U + 2];  // v[u + 1] = r[16u .. 16u + 15]; v[0] the vector before (read when PL > 0)
+    v[0] = PL > 0 ? _mm512_castps_si512(_mm512_load_ps(r - 16)) : _mm512_setzero_si512();
+    for (int u = 0; u <= U; ++u) v[u + 1] = _mm512_castps_si512(_mm512_load_ps(r + 16 * u));
+    for (int u = 0; u < U; ++u) {
+      __m512 t[3];
+      // Tap j reads r[16u + j - PL ..]: v[u + 1] shifted by j - PL (from v[u] when negative).
+      if (PL == 0) {
+        t[0] = _mm512_castsi512_ps(v[u + 1]);
+        t[1] = _mm512_castsi512_ps(_mm512_alignr_epi32(v[u + 2], v[u + 1], 1));
+        t[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(v[u + 2], v[u + 1], 2));
+      } else if (PL == 1) {
+        t[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(v[u + 1], v[u], 15));
+        t[1] = _mm512_castsi512_ps(v[u + 1]);
+        t[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(v[u + 2], v[u + 1], 1));
+      } else {
+        t[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(v[u + 1], v[u], 14));
+        t[1] = _mm512_castsi512_ps(_mm512_alignr_epi32(v[u + 1], v[u], 15));
+        t[2] = _mm512_castsi512_ps(v[u + 1]);
+      }
+      for (int j = 0; j < 3; ++j) acc[u][i % R] = _mm512_fmadd_ps(wr[i * 3 + j], t[j], acc[u][i % R]);
+    }
+  }
+  for (int u = 0; u < U; ++u) {
+    __m512 sum = acc[u][0];
+    for (int r = 1; r < R; ++r) sum = _mm512_add_ps(sum, acc[u][r]);
+    _mm512_mask_storeu_ps(yr + ox + 16 * u, lanes(0, ow - ox - 16 * u), act(sum));
+  }
+}
+
+// The chunks of one output row of a stride-1 plane on aligned buffered rows (see interior_aligned).
+template <int PL>
+inline void row_aligned(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, const TileAct& act,
+                        float* yr, int64_t ow) {
+  int64_t ox = 0;
+  for (; ox + 48 < ow; ox += 64) interior_aligned<PL, 4>(rows, wr, pad, b, act, ox, yr, ow);
+  for (; ox < ow; ox += 16) interior_aligned<PL, 1>(rows, wr, pad, b, act, ox, yr, ow);
+}
+
 // A stride-2 undilated 3x3 plane through padded rows held as their even and odd halves (see
 // interior_split): splitting each input row once while copying it costs two permutes per 32
 // inputs, where reading interleaved rows took one per tap and twice the loads.
@@ -289,11 +345,19 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
         const float* rows[3] = {nullptr, nullptr, nullptr};
         for (int i = 0; i < 3; ++i) {
           const int64_t iy = oy * d.sh - d.pt + i;
-          if (iy >= 0 && iy < d.h) rows[i] = buf + (iy - lo) * stride + lead;
+          if (iy >= 0 && iy < d.h) rows[i] = buf + (iy - lo) * stride + (SW == 1 && d.pl <= 2 ? at : lead);
         }
-        int64_t ox = 0;
-        for (; ox + 48 < d.ow; ox += 64) interior<SW, 4>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
-        for (; ox < d.ow; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+        if (SW == 1 && d.pl == 1) {
+          row_aligned<1>(rows, wr, pad, b, tile_act, yr, d.ow);
+        } else if (SW == 1 && d.pl == 0) {
+          row_aligned<0>(rows, wr, pad, b, tile_act, yr, d.ow);
+        } else if (SW == 1 && d.pl == 2) {
+          row_aligned<2>(rows, wr, pad, b, tile_act, yr, d.ow);
+        } else {
+          int64_t ox = 0;
+          for (; ox + 48 < d.ow; ox += 64) interior<SW, 4>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+          for (; ox < d.ow; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+        }
         if (!tile_act.inline_act) {
           e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
           kKernels.epilogue(yr, 1, d.ow, d.ow, e);

@@ -100,20 +100,40 @@ inline __m512 edge_chunk(const DwDims& d, const float* x, const float* wk, __m51
   return _mm512_add_ps(part[0], part[1]);
 }
 
+// The sums of U consecutive 16-pixel chunks of one 3x3 output row: a single chunk keeps one
+// partial sum per kernel row (three FMA chains instead of one); add() feeds kernel row i's taps.
+template <int U>
+struct Chunks3x3 {
+  static constexpr int R = U == 1 ? 3 : 1;
+  __m512 acc[U][R];
+  explicit Chunks3x3(__m512 b) {
+    for (int u = 0; u < U; ++u)
+      for (int r = 0; r < R; ++r) acc[u][r] = r == 0 ? b : _mm512_setzero_ps();
+  }
+  void add(int i, int u, __m512 w, __m512 v) { acc[u][i % R] = _mm512_fmadd_ps(w, v, acc[u][i % R]); }
+  // Kernel row i on an input row above or below the image: weight x pad.
+  void pad_row(int i, const __m512 wr[9], __m512 pad) {
+    for (int j = 0; j < 3; ++j)
+      for (int u = 0; u < U; ++u) add(i, u, wr[i * 3 + j], pad);
+  }
+  void store(float* yr, int64_t ox, int64_t ow, const TileAct& act) const {
+    for (int u = 0; u < U; ++u) {
+      __m512 sum = acc[u][0];
+      for (int r = 1; r < R; ++r) sum = _mm512_add_ps(sum, acc[u][r]);
+      _mm512_mask_storeu_ps(yr + ox + 16 * u, lanes(0, ow - ox - 16 * u), act(sum));
+    }
+  }
+};
+
 // U consecutive interior chunks of a 3x3 row from ox (all taps inside the row; rows[i] null for
 // an input row above or below the image).
 template <int SW, int U>
 inline void interior(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, const TileAct& act,
                      int64_t dw, int64_t ox, float* yr, int64_t ow) {
-  // A single chunk keeps one partial sum per kernel row (three chains instead of one).
-  constexpr int R = U == 1 ? 3 : 1;
-  __m512 acc[U][R];
-  for (int u = 0; u < U; ++u)
-    for (int r = 0; r < R; ++r) acc[u][r] = r == 0 ? b : _mm512_setzero_ps();
+  Chunks3x3<U> c(b);
   for (int i = 0; i < 3; ++i) {
     if (rows[i] == nullptr) {
-      for (int j = 0; j < 3; ++j)
-        for (int u = 0; u < U; ++u) acc[u][i % R] = _mm512_fmadd_ps(wr[i * 3 + j], pad, acc[u][i % R]);
+      c.pad_row(i, wr, pad);
       continue;
     }
     for (int j = 0; j < 3; ++j) {
@@ -121,15 +141,11 @@ inline void interior(const float* const rows[3], const __m512 wr[9], __m512 pad,
         const float* p = rows[i] + (ox + 16 * u) * SW + j * dw;
         const __m512 v = SW == 1 ? _mm512_loadu_ps(p)
                                  : _mm512_permutex2var_ps(_mm512_loadu_ps(p), even_lanes(), _mm512_loadu_ps(p + 16));
-        acc[u][i % R] = _mm512_fmadd_ps(wr[i * 3 + j], v, acc[u][i % R]);
+        c.add(i, u, wr[i * 3 + j], v);
       }
     }
   }
-  for (int u = 0; u < U; ++u) {
-    __m512 sum = acc[u][0];
-    for (int r = 1; r < R; ++r) sum = _mm512_add_ps(sum, acc[u][r]);
-    _mm512_mask_storeu_ps(yr + ox + 16 * u, lanes(0, ow - ox - 16 * u), act(sum));
-  }
+  c.store(yr, ox, ow, act);
 }
 
 // U consecutive chunks of a stride-2 3x3 row from ox, on padded rows split into their even and odd
@@ -138,28 +154,20 @@ inline void interior(const float* const rows[3], const __m512 wr[9], __m512 pad,
 template <int U>
 inline void interior_split(const float* const ev[3], const float* const od[3], const __m512 wr[9], __m512 pad, __m512 b,
                            const TileAct& act, int64_t ox, float* yr, int64_t ow) {
-  constexpr int R = U == 1 ? 3 : 1;
-  __m512 acc[U][R];
-  for (int u = 0; u < U; ++u)
-    for (int r = 0; r < R; ++r) acc[u][r] = r == 0 ? b : _mm512_setzero_ps();
+  Chunks3x3<U> c(b);
   for (int i = 0; i < 3; ++i) {
+    if (ev[i] == nullptr) {
+      c.pad_row(i, wr, pad);
+      continue;
+    }
     for (int u = 0; u < U; ++u) {
-      __m512& a = acc[u][i % R];
-      if (ev[i] == nullptr) {
-        for (int j = 0; j < 3; ++j) a = _mm512_fmadd_ps(wr[i * 3 + j], pad, a);
-        continue;
-      }
       const int64_t t = ox + 16 * u;
-      a = _mm512_fmadd_ps(wr[i * 3], _mm512_loadu_ps(ev[i] + t), a);
-      a = _mm512_fmadd_ps(wr[i * 3 + 1], _mm512_loadu_ps(od[i] + t), a);
-      a = _mm512_fmadd_ps(wr[i * 3 + 2], _mm512_loadu_ps(ev[i] + t + 1), a);
+      c.add(i, u, wr[i * 3], _mm512_loadu_ps(ev[i] + t));
+      c.add(i, u, wr[i * 3 + 1], _mm512_loadu_ps(od[i] + t));
+      c.add(i, u, wr[i * 3 + 2], _mm512_loadu_ps(ev[i] + t + 1));
     }
   }
-  for (int u = 0; u < U; ++u) {
-    __m512 sum = acc[u][0];
-    for (int r = 1; r < R; ++r) sum = _mm512_add_ps(sum, acc[u][r]);
-    _mm512_mask_storeu_ps(yr + ox + 16 * u, lanes(0, ow - ox - 16 * u), act(sum));
-  }
+  c.store(yr, ox, ow, act);
 }
 
 // U consecutive stride-1 chunks of a 3x3 row from ox, on buffered rows whose inputs start on a
@@ -169,14 +177,10 @@ inline void interior_split(const float* const ev[3], const float* const od[3], c
 template <int PL, int U>
 inline void interior_aligned(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, const TileAct& act,
                              int64_t ox, float* yr, int64_t ow) {
-  constexpr int R = U == 1 ? 3 : 1;
-  __m512 acc[U][R];
-  for (int u = 0; u < U; ++u)
-    for (int r = 0; r < R; ++r) acc[u][r] = r == 0 ? b : _mm512_setzero_ps();
+  Chunks3x3<U> c(b);
   for (int i = 0; i < 3; ++i) {
     if (rows[i] == nullptr) {
-      for (int j = 0; j < 3; ++j)
-        for (int u = 0; u < U; ++u) acc[u][i % R] = _mm512_fmadd_ps(wr[i * 3 + j], pad, acc[u][i % R]);
+      c.pad_row(i, wr, pad);
       continue;
     }
     const float* r = rows[i] + ox;
@@ -199,14 +203,10 @@ inline void interior_aligned(const float* const rows[3], const __m512 wr[9], __m
         t[1] = _mm512_castsi512_ps(_mm512_alignr_epi32(v[u + 1], v[u], 15));
         t[2] = _mm512_castsi512_ps(v[u + 1]);
       }
-      for (int j = 0; j < 3; ++j) acc[u][i % R] = _mm512_fmadd_ps(wr[i * 3 + j], t[j], acc[u][i % R]);
+      for (int j = 0; j < 3; ++j) c.add(i, u, wr[i * 3 + j], t[j]);
     }
   }
-  for (int u = 0; u < U; ++u) {
-    __m512 sum = acc[u][0];
-    for (int r = 1; r < R; ++r) sum = _mm512_add_ps(sum, acc[u][r]);
-    _mm512_mask_storeu_ps(yr + ox + 16 * u, lanes(0, ow - ox - 16 * u), act(sum));
-  }
+  c.store(yr, ox, ow, act);
 }
 
 // The chunks of one output row of a stride-1 plane on aligned buffered rows (see interior_aligned).
@@ -216,6 +216,34 @@ inline void row_aligned(const float* const rows[3], const __m512 wr[9], __m512 p
   int64_t ox = 0;
   for (; ox + 48 < ow; ox += 64) interior_aligned<PL, 4>(rows, wr, pad, b, act, ox, yr, ow);
   for (; ox < ow; ox += 16) interior_aligned<PL, 1>(rows, wr, pad, b, act, ox, yr, ow);
+}
+
+// A 3x3 plane through buffered input rows, in blocks of output rows whose input rows (stride
+// floats each) fill the row buffer: fill(iy, row) copies input row iy into its buffered row, then
+// out(oy, at, yr) computes output row oy into yr, at(iy) giving input row iy's buffered row or null outside
+// the image; the shared epilogue adds the residual and applies other activations on each row.
+// (Inlined with its lambdas: called through them, the tile loops ran 12% slower.)
+template <class Fill, class Out>
+__attribute__((always_inline)) inline void buffered_rows(const DwDims& d, int64_t stride, const TileAct& tile_act,
+                                                         float* y, const float* residual, const lf_epilogue& act,
+                                                         Fill fill, Out out) {
+  alignas(64) float buf[kPaddedBlock];
+  const int64_t block = (kPaddedBlock / stride - 3) / d.sh + 1;  // output rows per block (the rows they read fit)
+  lf_epilogue e = act;
+  for (int64_t oy0 = 0; oy0 < d.oh; oy0 += block) {
+    const int64_t n = d.oh - oy0 < block ? d.oh - oy0 : block, lo = oy0 * d.sh - d.pt;
+    const int64_t hi = (oy0 + n - 1) * d.sh - d.pt + 3;
+    for (int64_t iy = lo > 0 ? lo : 0; iy < hi && iy < d.h; ++iy) fill(iy, buf + (iy - lo) * stride);
+    auto at = [&](int64_t iy) -> float* { return iy >= 0 && iy < d.h ? buf + (iy - lo) * stride : nullptr; };
+    for (int64_t oy = oy0; oy < oy0 + n; ++oy) {
+      float* yr = y + oy * d.ow;
+      out(oy, at, yr);
+      if (!tile_act.inline_act) {
+        e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
+        kKernels.epilogue(yr, 1, d.ow, d.ow, e);
+      }
+    }
+  }
 }
 
 // A stride-2 undilated 3x3 plane through padded rows held as their even and odd halves (see
@@ -233,56 +261,43 @@ inline void plane_split(const DwDims& d, const float* x, const __m512 wr[9], __m
   const int64_t half = ((used > filled ? used : filled) + 15) / 16 * 16, stride = 2 * half;
   // src's even elements are at padded indices of pl's parity, its odd ones at the other.
   const int64_t to_even = odd ? half + at_o : at_e, to_odd = odd ? at_e : half + at_o;
-  alignas(64) float buf[kPaddedBlock];
-  const int64_t block = (kPaddedBlock / stride - 3) / d.sh + 1;  // output rows per block
-  lf_epilogue e = act;
-  for (int64_t oy0 = 0; oy0 < d.oh; oy0 += block) {
-    const int64_t n = d.oh - oy0 < block ? d.oh - oy0 : block, lo = oy0 * d.sh - d.pt;
-    const int64_t hi = (oy0 + n - 1) * d.sh - d.pt + 3;
-    for (int64_t iy = lo > 0 ? lo : 0; iy < hi && iy < d.h; ++iy) {
-      float* row = buf + (iy - lo) * stride;
-      const float* src = x + iy * d.w;
-      // Pad where no input lands (before the inputs and after their last vector), then the
-      // inputs' even and odd elements as whole vectors, their lanes past the row end taking the
-      // pad from merging loads.
-      for (int64_t q = 0; q < at_e; q += 16) _mm512_store_ps(row + q, pad);
-      for (int64_t q = at_e + 16 * chunks; q < half; q += 16) _mm512_store_ps(row + q, pad);
-      for (int64_t q = 0; q < at_o; q += 16) _mm512_store_ps(row + half + q, pad);
-      for (int64_t q = at_o + 16 * chunks; q < half; q += 16) _mm512_store_ps(row + half + q, pad);
-      for (int64_t c = 0; c < chunks; ++c) {
-        const int64_t s0 = 32 * c;
-        __m512 v0, v1;
-        if (s0 + 32 <= d.w) {
-          v0 = _mm512_loadu_ps(src + s0);
-          v1 = _mm512_loadu_ps(src + s0 + 16);
-        } else {
-          v0 = _mm512_mask_loadu_ps(pad, lanes(0, d.w - s0), src + s0);
-          v1 = _mm512_mask_loadu_ps(pad, lanes(0, d.w - s0 - 16), src + s0 + 16);
-        }
-        _mm512_store_ps(row + to_even + 16 * c, _mm512_permutex2var_ps(v0, even_lanes(), v1));
-        _mm512_store_ps(row + to_odd + 16 * c, _mm512_permutex2var_ps(v0, odd_lanes(), v1));
+  auto fill = [&](int64_t iy, float* row) __attribute__((always_inline)) {
+    const float* src = x + iy * d.w;
+    // Pad where no input lands (before the inputs and after their last vector), then the
+    // inputs' even and odd elements as whole vectors, their lanes past the row end taking the
+    // pad from merging loads.
+    for (int64_t q = 0; q < at_e; q += 16) _mm512_store_ps(row + q, pad);
+    for (int64_t q = at_e + 16 * chunks; q < half; q += 16) _mm512_store_ps(row + q, pad);
+    for (int64_t q = 0; q < at_o; q += 16) _mm512_store_ps(row + half + q, pad);
+    for (int64_t q = at_o + 16 * chunks; q < half; q += 16) _mm512_store_ps(row + half + q, pad);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t s0 = 32 * c;
+      __m512 v0, v1;
+      if (s0 + 32 <= d.w) {
+        v0 = _mm512_loadu_ps(src + s0);
+        v1 = _mm512_loadu_ps(src + s0 + 16);
+      } else {
+        v0 = _mm512_mask_loadu_ps(pad, lanes(0, d.w - s0), src + s0);
+        v1 = _mm512_mask_loadu_ps(pad, lanes(0, d.w - s0 - 16), src + s0 + 16);
+      }
+      _mm512_store_ps(row + to_even + 16 * c, _mm512_permutex2var_ps(v0, even_lanes(), v1));
+      _mm512_store_ps(row + to_odd + 16 * c, _mm512_permutex2var_ps(v0, odd_lanes(), v1));
+    }
+  };
+  auto out = [&](int64_t oy, auto at, float* yr) __attribute__((always_inline)) {
+    const float* ev[3] = {nullptr, nullptr, nullptr};
+    const float* od[3] = {nullptr, nullptr, nullptr};
+    for (int i = 0; i < 3; ++i) {
+      if (const float* row = at(oy * d.sh - d.pt + i)) {
+        ev[i] = row + lead_e;
+        od[i] = row + half + lead_o;
       }
     }
-    for (int64_t oy = oy0; oy < oy0 + n; ++oy) {
-      float* yr = y + oy * d.ow;
-      const float* ev[3] = {nullptr, nullptr, nullptr};
-      const float* od[3] = {nullptr, nullptr, nullptr};
-      for (int i = 0; i < 3; ++i) {
-        const int64_t iy = oy * d.sh - d.pt + i;
-        if (iy >= 0 && iy < d.h) {
-          ev[i] = buf + (iy - lo) * stride + lead_e;
-          od[i] = buf + (iy - lo) * stride + half + lead_o;
-        }
-      }
-      int64_t ox = 0;
-      for (; ox + 48 < d.ow; ox += 64) interior_split<4>(ev, od, wr, pad, b, tile_act, ox, yr, d.ow);
-      for (; ox < d.ow; ox += 16) interior_split<1>(ev, od, wr, pad, b, tile_act, ox, yr, d.ow);
-      if (!tile_act.inline_act) {
-        e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
-        kKernels.epilogue(yr, 1, d.ow, d.ow, e);
-      }
-    }
-  }
+    int64_t ox = 0;
+    for (; ox + 48 < d.ow; ox += 64) interior_split<4>(ev, od, wr, pad, b, tile_act, ox, yr, d.ow);
+    for (; ox < d.ow; ox += 16) interior_split<1>(ev, od, wr, pad, b, tile_act, ox, yr, d.ow);
+  };
+  buffered_rows(d, stride, tile_act, y, residual, act, fill, out);
 }
 
 // One channel plane. A row's chunks whose taps all lie inside the row (the interior) load
@@ -314,56 +329,44 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
   // start on one: aligned stores (unaligned ones crossing cache lines made the copy cost double).
   const int64_t at = (d.pl + 15) / 16 * 16, lead = at - d.pl, stride = (lead + len + 15) / 16 * 16;
   if (K3 && SW > 0 && d.dw == 1 && d.dh == 1 && len <= kPaddedRow && d.pl + d.w <= len) {
-    alignas(64) float buf[kPaddedBlock];
-    const int64_t block = (kPaddedBlock / stride - 3) / d.sh + 1;  // output rows per block (the rows they read fit)
-    for (int64_t oy0 = 0; oy0 < d.oh; oy0 += block) {
-      const int64_t n = d.oh - oy0 < block ? d.oh - oy0 : block, lo = oy0 * d.sh - d.pt;
-      const int64_t hi = (oy0 + n - 1) * d.sh - d.pt + 3;
-      for (int64_t iy = lo > 0 ? lo : 0; iy < hi && iy < d.h; ++iy) {
-        float* base = buf + (iy - lo) * stride;
-        const float* src = x + iy * d.w;
-        // Pad where no input lands (the vectors before the first input, and from the vector
-        // holding the row's end), then the input: whole-vector stores, the last one's lanes past
-        // the row end taking the pad from a merging load (masked stores are slow on AMD's cores;
-        // this copy was 45% of a stride-2 plane's time with them).
-        for (int64_t q = 0; q < at; q += 16) _mm512_store_ps(base + q, pad);
-        for (int64_t q = (at + d.w) / 16 * 16; q < stride; q += 16) _mm512_store_ps(base + q, pad);
-        const bool whole = at + (d.w + 15) / 16 * 16 <= stride;
-        for (int64_t q = 0; q < d.w; q += 16) {
-          if (q + 16 <= d.w) {
-            _mm512_store_ps(base + at + q, _mm512_loadu_ps(src + q));
-          } else {
-            const __mmask16 m = lanes(0, d.w - q);
-            const __m512 v = _mm512_mask_loadu_ps(pad, m, src + q);
-            if (whole) _mm512_store_ps(base + at + q, v);
-            else _mm512_mask_storeu_ps(base + at + q, m, v);
-          }
-        }
-      }
-      for (int64_t oy = oy0; oy < oy0 + n; ++oy) {
-        float* yr = y + oy * d.ow;
-        const float* rows[3] = {nullptr, nullptr, nullptr};
-        for (int i = 0; i < 3; ++i) {
-          const int64_t iy = oy * d.sh - d.pt + i;
-          if (iy >= 0 && iy < d.h) rows[i] = buf + (iy - lo) * stride + (SW == 1 && d.pl <= 2 ? at : lead);
-        }
-        if (SW == 1 && d.pl == 1) {
-          row_aligned<1>(rows, wr, pad, b, tile_act, yr, d.ow);
-        } else if (SW == 1 && d.pl == 0) {
-          row_aligned<0>(rows, wr, pad, b, tile_act, yr, d.ow);
-        } else if (SW == 1 && d.pl == 2) {
-          row_aligned<2>(rows, wr, pad, b, tile_act, yr, d.ow);
+    auto fill = [&](int64_t iy, float* base) __attribute__((always_inline)) {
+      const float* src = x + iy * d.w;
+      // Pad where no input lands (the vectors before the first input, and from the vector
+      // holding the row's end), then the input: whole-vector stores, the last one's lanes past
+      // the row end taking the pad from a merging load (masked stores are slow on AMD's cores;
+      // this copy was 45% of a stride-2 plane's time with them).
+      for (int64_t q = 0; q < at; q += 16) _mm512_store_ps(base + q, pad);
+      for (int64_t q = (at + d.w) / 16 * 16; q < stride; q += 16) _mm512_store_ps(base + q, pad);
+      const bool whole = at + (d.w + 15) / 16 * 16 <= stride;
+      for (int64_t q = 0; q < d.w; q += 16) {
+        if (q + 16 <= d.w) {
+          _mm512_store_ps(base + at + q, _mm512_loadu_ps(src + q));
         } else {
-          int64_t ox = 0;
-          for (; ox + 48 < d.ow; ox += 64) interior<SW, 4>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
-          for (; ox < d.ow; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
-        }
-        if (!tile_act.inline_act) {
-          e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
-          kKernels.epilogue(yr, 1, d.ow, d.ow, e);
+          const __mmask16 m = lanes(0, d.w - q);
+          const __m512 v = _mm512_mask_loadu_ps(pad, m, src + q);
+          if (whole) _mm512_store_ps(base + at + q, v);
+          else _mm512_mask_storeu_ps(base + at + q, m, v);
         }
       }
-    }
+    };
+    auto out = [&](int64_t oy, auto row_at, float* yr) __attribute__((always_inline)) {
+      const float* rows[3] = {nullptr, nullptr, nullptr};
+      for (int i = 0; i < 3; ++i) {
+        if (const float* row = row_at(oy * d.sh - d.pt + i)) rows[i] = row + (SW == 1 && d.pl <= 2 ? at : lead);
+      }
+      if (SW == 1 && d.pl == 1) {
+        row_aligned<1>(rows, wr, pad, b, tile_act, yr, d.ow);
+      } else if (SW == 1 && d.pl == 0) {
+        row_aligned<0>(rows, wr, pad, b, tile_act, yr, d.ow);
+      } else if (SW == 1 && d.pl == 2) {
+        row_aligned<2>(rows, wr, pad, b, tile_act, yr, d.ow);
+      } else {
+        int64_t ox = 0;
+        for (; ox + 48 < d.ow; ox += 64) interior<SW, 4>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+        for (; ox < d.ow; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+      }
+    };
+    buffered_rows(d, stride, tile_act, y, residual, act, fill, out);
     return;
   }
   for (int64_t oy = 0; oy < d.oh; ++oy) {

@@ -220,8 +220,9 @@ inline void row_aligned(const float* const rows[3], const __m512 wr[9], __m512 p
 
 // A 3x3 plane through buffered input rows, in blocks of output rows whose input rows (stride
 // floats each) fill the row buffer: fill(iy, row) copies input row iy into its buffered row, then
-// out(oy, at, yr) computes output row oy into yr, at(iy) giving input row iy's buffered row or null outside
-// the image; the shared epilogue adds the residual and applies other activations on each row.
+// out(oy, row_at, yr) computes output row oy into yr, row_at(iy) giving input row iy's buffered
+// row or null outside the image; the shared epilogue adds the residual and applies other
+// activations on each row.
 // (Inlined with its lambdas: called through them, the tile loops ran 12% slower.)
 template <class Fill, class Out>
 __attribute__((always_inline)) inline void buffered_rows(const DwDims& d, int64_t stride, const TileAct& tile_act,
@@ -234,10 +235,10 @@ __attribute__((always_inline)) inline void buffered_rows(const DwDims& d, int64_
     const int64_t n = d.oh - oy0 < block ? d.oh - oy0 : block, lo = oy0 * d.sh - d.pt;
     const int64_t hi = (oy0 + n - 1) * d.sh - d.pt + 3;
     for (int64_t iy = lo > 0 ? lo : 0; iy < hi && iy < d.h; ++iy) fill(iy, buf + (iy - lo) * stride);
-    auto at = [&](int64_t iy) -> float* { return iy >= 0 && iy < d.h ? buf + (iy - lo) * stride : nullptr; };
+    auto row_at = [&](int64_t iy) -> float* { return iy >= 0 && iy < d.h ? buf + (iy - lo) * stride : nullptr; };
     for (int64_t oy = oy0; oy < oy0 + n; ++oy) {
       float* yr = y + oy * d.ow;
-      out(oy, at, yr);
+      out(oy, row_at, yr);
       if (!tile_act.inline_act) {
         e.residual = residual != nullptr ? residual + oy * d.ow : nullptr;
         kKernels.epilogue(yr, 1, d.ow, d.ow, e);
@@ -284,11 +285,11 @@ inline void plane_split(const DwDims& d, const float* x, const __m512 wr[9], __m
       _mm512_store_ps(row + to_odd + 16 * c, _mm512_permutex2var_ps(v0, odd_lanes(), v1));
     }
   };
-  auto out = [&](int64_t oy, auto at, float* yr) __attribute__((always_inline)) {
+  auto out = [&](int64_t oy, auto row_at, float* yr) __attribute__((always_inline)) {
     const float* ev[3] = {nullptr, nullptr, nullptr};
     const float* od[3] = {nullptr, nullptr, nullptr};
     for (int i = 0; i < 3; ++i) {
-      if (const float* row = at(oy * d.sh - d.pt + i)) {
+      if (const float* row = row_at(oy * d.sh - d.pt + i)) {
         ev[i] = row + lead_e;
         od[i] = row + half + lead_o;
       }

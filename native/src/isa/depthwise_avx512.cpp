@@ -11,6 +11,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <type_traits>
 
 #include "../internal.h"
 #include "blocked16_avx512.h"
@@ -209,13 +210,13 @@ inline void interior_aligned(const float* const rows[3], const __m512 wr[9], __m
   c.store(yr, ox, ow, act);
 }
 
-// The chunks of one output row of a stride-1 plane on aligned buffered rows (see interior_aligned).
-template <int PL>
-inline void row_aligned(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, const TileAct& act,
-                        float* yr, int64_t ow) {
+// The chunks of an output row of ow pixels on buffered rows: four at a time, then one at a time;
+// chunks(U, ox) does U chunks from ox (U a std::integral_constant).
+template <class Chunks>
+__attribute__((always_inline)) inline void row_chunks(int64_t ow, Chunks chunks) {
   int64_t ox = 0;
-  for (; ox + 48 < ow; ox += 64) interior_aligned<PL, 4>(rows, wr, pad, b, act, ox, yr, ow);
-  for (; ox < ow; ox += 16) interior_aligned<PL, 1>(rows, wr, pad, b, act, ox, yr, ow);
+  for (; ox + 48 < ow; ox += 64) chunks(std::integral_constant<int, 4>{}, ox);
+  for (; ox < ow; ox += 16) chunks(std::integral_constant<int, 1>{}, ox);
 }
 
 // A 3x3 plane through buffered input rows, in blocks of output rows whose input rows (stride
@@ -294,9 +295,9 @@ inline void plane_split(const DwDims& d, const float* x, const __m512 wr[9], __m
         od[i] = row + half + lead_o;
       }
     }
-    int64_t ox = 0;
-    for (; ox + 48 < d.ow; ox += 64) interior_split<4>(ev, od, wr, pad, b, tile_act, ox, yr, d.ow);
-    for (; ox < d.ow; ox += 16) interior_split<1>(ev, od, wr, pad, b, tile_act, ox, yr, d.ow);
+    row_chunks(d.ow, [&](auto u, int64_t ox) __attribute__((always_inline)) {
+      interior_split<decltype(u)::value>(ev, od, wr, pad, b, tile_act, ox, yr, d.ow);
+    });
   };
   buffered_rows(d, stride, tile_act, y, residual, act, fill, out);
 }
@@ -350,21 +351,29 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
         }
       }
     };
+    // Stride 1 with a left pad of 0-2 reads aligned vectors from the inputs' start (interior_aligned);
+    // otherwise unaligned loads from the padded row's start.
+    const bool shifted = SW == 1 && d.pl <= 2;
     auto out = [&](int64_t oy, auto row_at, float* yr) __attribute__((always_inline)) {
       const float* rows[3] = {nullptr, nullptr, nullptr};
       for (int i = 0; i < 3; ++i) {
-        if (const float* row = row_at(oy * d.sh - d.pt + i)) rows[i] = row + (SW == 1 && d.pl <= 2 ? at : lead);
+        if (const float* row = row_at(oy * d.sh - d.pt + i)) rows[i] = row + (shifted ? at : lead);
       }
-      if (SW == 1 && d.pl == 1) {
-        row_aligned<1>(rows, wr, pad, b, tile_act, yr, d.ow);
-      } else if (SW == 1 && d.pl == 0) {
-        row_aligned<0>(rows, wr, pad, b, tile_act, yr, d.ow);
-      } else if (SW == 1 && d.pl == 2) {
-        row_aligned<2>(rows, wr, pad, b, tile_act, yr, d.ow);
+      auto aligned = [&](auto pl) __attribute__((always_inline)) {
+        row_chunks(d.ow, [&](auto u, int64_t ox) __attribute__((always_inline)) {
+          interior_aligned<decltype(pl)::value, decltype(u)::value>(rows, wr, pad, b, tile_act, ox, yr, d.ow);
+        });
+      };
+      if (!shifted) {
+        row_chunks(d.ow, [&](auto u, int64_t ox) __attribute__((always_inline)) {
+          interior<SW, decltype(u)::value>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+        });
+      } else if (d.pl == 0) {
+        aligned(std::integral_constant<int, 0>{});
+      } else if (d.pl == 1) {
+        aligned(std::integral_constant<int, 1>{});
       } else {
-        int64_t ox = 0;
-        for (; ox + 48 < d.ow; ox += 64) interior<SW, 4>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
-        for (; ox < d.ow; ox += 16) interior<SW, 1>(rows, wr, pad, b, tile_act, 1, ox, yr, d.ow);
+        aligned(std::integral_constant<int, 2>{});
       }
     };
     buffered_rows(d, stride, tile_act, y, residual, act, fill, out);

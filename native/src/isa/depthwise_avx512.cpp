@@ -11,6 +11,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "../internal.h"
@@ -101,11 +102,11 @@ inline __m512 edge_chunk(const DwDims& d, const float* x, const float* wk, __m51
   return _mm512_add_ps(part[0], part[1]);
 }
 
-// The sums of U consecutive 16-pixel chunks of one 3x3 output row: a single chunk keeps one
-// partial sum per kernel row (three FMA chains instead of one); add() feeds kernel row i's taps.
-template <int U>
+// The sums of U consecutive 16-pixel chunks of one 3x3 output row in R partial sums each (by
+// default a single chunk keeps one per kernel row: three FMA chains instead of one); add() feeds
+// kernel row i's taps.
+template <int U, int R = (U == 1 ? 3 : 1)>
 struct Chunks3x3 {
-  static constexpr int R = U == 1 ? 3 : 1;
   __m512 acc[U][R];
   explicit Chunks3x3(__m512 b) {
     for (int u = 0; u < U; ++u)
@@ -116,6 +117,11 @@ struct Chunks3x3 {
   void pad_row(int i, const __m512 wr[9], __m512 pad) {
     for (int j = 0; j < 3; ++j)
       for (int u = 0; u < U; ++u) add(i, u, wr[i * 3 + j], pad);
+  }
+  __m512 sum(int u) const {
+    __m512 v = acc[u][0];
+    for (int r = 1; r < R; ++r) v = _mm512_add_ps(v, acc[u][r]);
+    return v;
   }
   void store(float* yr, int64_t ox, int64_t ow, const TileAct& act) const {
     for (int u = 0; u < U; ++u) {
@@ -175,10 +181,9 @@ inline void interior_split(const float* const ev[3], const float* const od[3], c
 // vector boundary (rows[i] + ox is aligned; PL = the left pad, the padded row starts PL floats
 // before): each input vector is loaded once, aligned, and the three taps are it and its neighbours
 // shifted by valignd (three loads per tap row, two of them across cache lines, were the bound).
-template <int PL, int U>
-inline void interior_aligned(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, const TileAct& act,
-                             int64_t ox, float* yr, int64_t ow) {
-  Chunks3x3<U> c(b);
+template <int PL, int U, int R = (U == 1 ? 3 : 1)>
+inline Chunks3x3<U, R> aligned_sums(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, int64_t ox) {
+  Chunks3x3<U, R> c(b);
   for (int i = 0; i < 3; ++i) {
     if (rows[i] == nullptr) {
       c.pad_row(i, wr, pad);
@@ -207,7 +212,13 @@ inline void interior_aligned(const float* const rows[3], const __m512 wr[9], __m
       for (int j = 0; j < 3; ++j) c.add(i, u, wr[i * 3 + j], t[j]);
     }
   }
-  c.store(yr, ox, ow, act);
+  return c;
+}
+
+template <int PL, int U>
+inline void interior_aligned(const float* const rows[3], const __m512 wr[9], __m512 pad, __m512 b, const TileAct& act,
+                             int64_t ox, float* yr, int64_t ow) {
+  aligned_sums<PL, U>(rows, wr, pad, b, ox).store(yr, ox, ow, act);
 }
 
 // The chunks of an output row of ow pixels on buffered rows: four at a time, then one at a time;
@@ -409,6 +420,109 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
   }
 }
 
+// Floats of the padded plane of the row-group path (on the stack: 16 KB).
+constexpr int64_t kGroupedPlane = 4096;
+
+// The row-group path's padded row width (0: it does not apply): stride-1 undilated 3x3 planes with a
+// left pad of 1 and rows of at most 31 inputs, whose padded plane fits kGroupedPlane.
+inline int64_t grouped_width(const DwDims& d) {
+  if (d.kh != 3 || d.kw != 3 || d.sh != 1 || d.sw != 1 || d.dh != 1 || d.dw != 1 || d.pl != 1 || d.w > 31 ||
+      d.pt > 2 || d.ow > d.w)
+    return 0;
+  const int64_t wp = (d.w + 16) / 16 * 16;
+  return 16 + (d.oh + 2) * wp + 80 <= kGroupedPlane ? wp : 0;
+}
+
+// Stride-1 3x3 planes of small maps (7..28-pixel rows: a row was one or two vectors, mostly
+// partial, and its single chunk one short FMA chain) with consecutive output rows in flight: the
+// plane is copied into rows of wp floats (a multiple of 16, more than w): inputs at 0..w-1, the pad
+// after them, which is also the left pad of the next row; rows above and below the image are pad.
+// Every vector of the padded plane is then one aligned output vector of the same grid, reading the
+// vectors above and below it shifted by valignd (aligned_sums<1, U>), and runs of four are
+// independent: four vectors of one plane in flight whatever the row width. Each output vector is
+// stored as its row's first ow floats (the rest overwritten by the next row's; the plane's last
+// rows masked). Rows of at most 7 inputs (PAIR) hold two planes side by side, lanes 0-7 and 8-15,
+// each with its own weights and bias (their pad columns are each other's left pad, so the two
+// planes' pad values must be equal); an odd last plane pairs with nothing.
+template <bool PAIR>
+void grouped_planes(const int64_t* g, const DwDims& d, int64_t wp, const float* x, const float* weight,
+                    const float* bias, const float* pad_values, const float* residual, float* y,
+                    const lf_epilogue& e) {
+  alignas(64) float buf[kGroupedPlane];
+  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow, vecs = d.oh * wp / 16;
+  const int row_shift = wp == 32 ? 1 : 0;  // wp is 16 or 32
+  float* in = buf + 16;  // the vector before row 0: the left pad of its first input
+  const int64_t end = (d.oh + 2) * wp + 64;  // the padded rows, and the vectors past them the last run reads
+  const TileAct tile_act(e, residual != nullptr);
+  constexpr __mmask16 kHigh = 0xff00;
+  lf_epilogue ep = e;
+  auto finish = [&](int64_t plane_index) {
+    if (tile_act.inline_act) return;
+    ep.residual = residual != nullptr ? residual + plane_index * d.ycs : nullptr;
+    kKernels.epilogue(y + plane_index * d.ycs, 1, ohw, ohw, ep);
+  };
+  for (int64_t b = 0; b < g[LF_GEOM_N]; ++b) {
+    for (int64_t ch = 0; ch < c; ch += PAIR ? 2 : 1) {
+      const bool two = PAIR && ch + 1 < c;  // a second plane in lanes 8-15
+      const int64_t plane_index = b * c + ch;
+      const float* xs = x + plane_index * hw;
+      float* yp = y + plane_index * d.ycs;
+      const __m512 pad = _mm512_set1_ps(pad_values != nullptr ? pad_values[ch] : 0.0f);
+      __m512 bv = _mm512_set1_ps(bias != nullptr ? bias[ch] : 0.0f);
+      __m512 wr[9];
+      for (int t = 0; t < 9; ++t) wr[t] = _mm512_set1_ps(weight[ch * 9 + t]);
+      if (two) {
+        bv = _mm512_mask_mov_ps(bv, kHigh, _mm512_set1_ps(bias != nullptr ? bias[ch + 1] : 0.0f));
+        for (int t = 0; t < 9; ++t) wr[t] = _mm512_mask_mov_ps(wr[t], kHigh, _mm512_set1_ps(weight[(ch + 1) * 9 + t]));
+      }
+      _mm512_store_ps(buf, pad);
+      for (int64_t r = 0; r < d.oh + 2; ++r) {
+        const int64_t iy = r - d.pt;
+        float* row = in + r * wp;
+        for (int64_t q = 0; q < wp; q += 16) {
+          __m512 v = pad;
+          if (iy >= 0 && iy < d.h) {
+            v = _mm512_mask_loadu_ps(pad, lanes(0, d.w - q), xs + iy * d.w + q);
+            if (two) v = _mm512_mask_loadu_ps(v, lanes(8, 8 + d.w), xs + hw + iy * d.w - 8);
+          }
+          _mm512_store_ps(row + q, v);
+        }
+      }
+      for (int64_t q = (d.oh + 2) * wp; q < end; q += 16) _mm512_store_ps(in + q, pad);
+      const float* rows[3] = {in, in + wp, in + 2 * wp};
+      row_chunks(16 * vecs, [&](auto u, int64_t q) __attribute__((always_inline)) {
+        constexpr int U = decltype(u)::value;
+        const Chunks3x3<U, 3> s = aligned_sums<1, U, 3>(rows, wr, pad, bv, q);
+        for (int k = 0; k < U; ++k) {
+          const int64_t v = q / 16 + k, oy = v >> row_shift, ox = (v & row_shift) * 16, at = oy * d.ow + ox;
+          if (v >= vecs || ox >= d.ow) continue;
+          const __m512 out = tile_act(s.sum(k));
+          if (at + 16 <= ohw) _mm512_storeu_ps(yp + at, out);
+          else _mm512_mask_storeu_ps(yp + at, lanes(0, d.ow - ox), out);
+          if (two) {
+            const __m256 high = _mm512_extractf32x8_ps(out, 1);
+            if (at + 8 <= ohw) _mm256_storeu_ps(yp + d.ycs + at, high);
+            else _mm256_mask_storeu_ps(yp + d.ycs + at, static_cast<__mmask8>(lanes(0, d.ow)), high);
+          }
+        }
+      });
+      finish(plane_index);
+      if (two) finish(plane_index + 1);
+    }
+  }
+}
+
+void channels_grouped(const int64_t* g, const DwDims& d, int64_t wp, const float* x, const float* weight,
+                      const float* bias, const float* pad_values, const float* residual, float* y,
+                      const lf_epilogue& e) {
+  bool same_pad = true;  // pairs share their pad columns
+  if (pad_values != nullptr)
+    for (int64_t ch = 1; ch < g[LF_GEOM_IN_C] && same_pad; ++ch)
+      same_pad = std::memcmp(&pad_values[ch], &pad_values[0], sizeof(float)) == 0;
+  if (d.w <= 7 && same_pad) grouped_planes<true>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
+  else grouped_planes<false>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
+}
+
 // Padded input pixels and output pixels of one strip of the 16-channel path (on the stack, 16
 // channels each: 48 KB together).
 constexpr int64_t kBlockedIn = 512, kBlockedOut = 256;
@@ -543,8 +657,9 @@ void dwconv_strided(const int64_t* g, int64_t ycs, const float* x, const float* 
   act.bias = nullptr;
   act.bias_mode = LF_BIAS_NONE;
   const bool k3 = d.kh == 3 && d.kw == 3;
-  const int64_t strip = blocked_rows(d);
-  if (strip > 0) channels_blocked(g, d, strip, x, weight, bias, pad_values, residual, y, act);
+  const int64_t strip = blocked_rows(d), grouped = grouped_width(d);
+  if (grouped > 0) channels_grouped(g, d, grouped, x, weight, bias, pad_values, residual, y, act);
+  else if (strip > 0) channels_blocked(g, d, strip, x, weight, bias, pad_values, residual, y, act);
   else if (k3 && d.sw == 1) channels<1, true>(g, d, x, weight, bias, pad_values, residual, y, act);
   else if (k3 && d.sw == 2) channels<2, true>(g, d, x, weight, bias, pad_values, residual, y, act);
   else if (d.sw == 1) channels<1, false>(g, d, x, weight, bias, pad_values, residual, y, act);

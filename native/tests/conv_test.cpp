@@ -142,27 +142,31 @@ LF_TEST(dwconv_asymmetric_strides_match_reference) {
   }
 }
 
-// Stride-1 3x3 depthwise on small maps (rows of at most 31 inputs, left pad 1) with several output
-// rows in flight on one padded plane: rows of at most 7 inputs two planes side by side (odd and even
-// channel counts; per-channel pad values differ, so such layers go one plane at a time, and equal
-// ones pair), 8..15 inputs in one vector per row, 16..31 in two (16: a second vector of no
-// outputs), top pads 0..2, a right or bottom pad of 0 (fewer outputs), one- and two-row images,
-// batches, the residual through the epilogue.
+// 3x3 depthwise on small maps (rows of at most 31 inputs, left pad 1) with several output rows in
+// flight on one padded plane. Stride 1: rows of at most 7 inputs two planes side by side (odd and
+// even channel counts; per-channel pad values differ, so such layers go one plane at a time, and
+// equal ones pair), 8..15 inputs in one vector per row, 16..31 in two (16: a second vector of no
+// outputs). Stride 2 (rows as even and odd halves): rows of at most 14 inputs paired, 15..31 single
+// (31: 16 outputs, the last reading the pad past the row). Top pads 0..2, a right or bottom pad of
+// 0 (fewer outputs), one- and two-row images, batches, the residual through the epilogue.
 LF_TEST(dwconv_small_maps_match_reference) {
-  struct C { int64_t n, c, h, w, pt, pb, pr; int pad; bool res; };  // pad: 0 none, 1 per channel, 2 one value
-  const C cases[] = {{1, 5, 7, 7, 1, 1, 1, 0, false}, {2, 6, 7, 7, 1, 1, 1, 2, true},  {1, 7, 6, 5, 1, 1, 1, 1, false},
-                     {1, 3, 3, 3, 0, 2, 1, 2, false}, {1, 4, 9, 7, 2, 0, 0, 0, true},  {1, 3, 14, 14, 1, 1, 1, 1, true},
-                     {2, 2, 11, 15, 2, 1, 1, 0, false}, {1, 3, 8, 8, 1, 0, 0, 1, false}, {1, 2, 16, 16, 1, 1, 1, 1, true},
-                     {1, 3, 28, 28, 1, 1, 1, 2, false}, {1, 2, 13, 31, 0, 0, 1, 1, true}, {1, 3, 2, 20, 1, 1, 1, 1, false},
-                     {1, 5, 1, 6, 1, 1, 1, 2, true},  {1, 2, 1, 1, 1, 1, 1, 0, false}, {1, 33, 14, 14, 1, 1, 1, 0, false}};
+  struct C { int64_t n, c, h, w, s, pt, pb, pr; int pad; bool res; };  // pad: 0 none, 1 per channel, 2 one value
+  const C cases[] = {{1, 5, 7, 7, 1, 1, 1, 1, 0, false},  {2, 6, 7, 7, 1, 1, 1, 1, 2, true},   {1, 7, 6, 5, 1, 1, 1, 1, 1, false},
+                     {1, 3, 3, 3, 1, 0, 2, 1, 2, false},  {1, 4, 9, 7, 1, 2, 0, 0, 0, true},   {1, 3, 14, 14, 1, 1, 1, 1, 1, true},
+                     {2, 2, 11, 15, 1, 2, 1, 1, 0, false}, {1, 3, 8, 8, 1, 1, 0, 0, 1, false},  {1, 2, 16, 16, 1, 1, 1, 1, 1, true},
+                     {1, 3, 28, 28, 1, 1, 1, 1, 2, false}, {1, 2, 13, 31, 1, 0, 0, 1, 1, true},  {1, 3, 2, 20, 1, 1, 1, 1, 1, false},
+                     {1, 5, 1, 6, 1, 1, 1, 1, 2, true},   {1, 2, 1, 1, 1, 1, 1, 1, 0, false},  {1, 33, 14, 14, 1, 1, 1, 1, 0, false},
+                     {1, 5, 14, 14, 2, 1, 1, 1, 0, false}, {2, 6, 13, 13, 2, 1, 1, 1, 2, true},  {1, 3, 14, 14, 2, 1, 1, 1, 1, true},
+                     {1, 4, 9, 12, 2, 2, 0, 0, 2, false},  {1, 3, 28, 28, 2, 1, 1, 1, 0, true},  {1, 2, 31, 31, 2, 0, 1, 1, 1, false},
+                     {1, 3, 15, 15, 2, 1, 1, 1, 2, true},  {1, 2, 3, 5, 2, 1, 1, 1, 0, false},   {1, 7, 1, 2, 2, 1, 1, 1, 2, true}};
   for (int isa : isas()) {
     for (const C& c : cases) {
-      Geom G = geom(c.n, c.c, c.h, c.w, c.c, 3, 1, 1, 1, c.c);
+      Geom G = geom(c.n, c.c, c.h, c.w, c.c, 3, c.s, 1, 1, c.c);
       G.v[9] = c.pt;
       G.v[11] = c.pb;
       G.v[12] = c.pr;
-      G.v[16] = c.pt + c.h + c.pb - 2;
-      G.v[17] = 1 + c.w + c.pr - 2;
+      G.v[16] = (c.pt + c.h + c.pb - 3) / c.s + 1;
+      G.v[17] = (1 + c.w + c.pr - 3) / c.s + 1;
       auto x = rnd(c.n * c.c * c.h * c.w, 31), w = rnd(c.c * 9, 32), b = rnd(c.c, 33);
       std::vector<float> pv = c.pad == 1 ? rnd(c.c, 34) : std::vector<float>(c.c, 0.375f);
       const size_t ysz = c.n * c.c * G.v[16] * G.v[17];
@@ -173,7 +177,7 @@ LF_TEST(dwconv_small_maps_match_reference) {
                                         y.data(), LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK, "status");
       const double r = rel(ref_conv(G, x, w, b.data(), pad, c.res ? res.data() : nullptr), y.data());
       LF_CHECK(r <= 1e-5, std::string(lf_isa_name(isa)) + " " + std::to_string(c.c) + "x" + std::to_string(c.h) + "x" +
-                              std::to_string(c.w) + " rel=" + std::to_string(r));
+                              std::to_string(c.w) + " s" + std::to_string(c.s) + " rel=" + std::to_string(r));
     }
   }
 }
@@ -371,7 +375,10 @@ LF_TEST(pw_dw_equals_separate_kernels) {
   struct C { int64_t n, cin, c, h, w, k, s, p, d; bool pad; };
   const C cases[] = {{1, 16, 96, 23, 40, 3, 2, 1, 1, false}, {2, 5, 20, 17, 19, 3, 1, 1, 1, true},
                      {1, 24, 40, 30, 30, 3, 1, 1, 1, false},  {1, 7, 18, 21, 70, 5, 2, 2, 1, true},
-                     {1, 9, 17, 13, 13, 3, 3, 1, 2, false},   {1, 3, 33, 9, 120, 3, 2, 1, 1, true}};
+                     {1, 9, 17, 13, 13, 3, 3, 1, 2, false},   {1, 3, 33, 9, 120, 3, 2, 1, 1, true},
+                     // small maps on the row-group path: stride 2 paired and single, stride 1 paired
+                     {1, 8, 20, 14, 14, 3, 2, 1, 1, false},   {1, 6, 19, 13, 27, 3, 2, 1, 1, true},
+                     {1, 5, 9, 11, 7, 3, 1, 1, 1, false}};
   for (const C& c : cases) {
     Geom G = geom(c.n, c.c, c.h, c.w, c.c, c.k, c.s, c.p, c.d, c.c);
     int64_t pg[LF_GEOM_LEN] = {c.n, c.cin, c.h, c.w, c.c, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, c.h, c.w};

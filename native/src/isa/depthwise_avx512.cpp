@@ -5,7 +5,9 @@
 // gather. The 3x3 instances keep the nine weights in registers and run the interior of a row four
 // chunks at a time; single chunks and edges split their sum into partial chains (one FMA chain of
 // nine taps is bound by the FMA latency). A clamp is applied on the register tile; residual and
-// other activations by the shared epilogue on each finished row while it is in L1.
+// other activations by the shared epilogue on each finished row while it is in L1. Small maps
+// (rows of at most 31 inputs) run 3x3 strides 1 and 2 on a whole padded plane, several output rows
+// in flight (grouped_planes); other small-map kernels 16 channels at a time (channels_blocked).
 // gcc 12 reports _mm512_undefined_ps() inside the permute intrinsics as maybe-uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -423,36 +425,61 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
 // Floats of the padded plane of the row-group path (on the stack: 16 KB).
 constexpr int64_t kGroupedPlane = 4096;
 
-// The row-group path's padded row width (0: it does not apply): stride-1 undilated 3x3 planes with a
-// left pad of 1 and rows of at most 31 inputs, whose padded plane fits kGroupedPlane.
+// The row-group path's floats per padded input row (0: it does not apply): undilated 3x3 planes of
+// stride 1 or 2 (both ways) with a left pad of 1, rows of at most 31 inputs and a top pad of at
+// most 2, whose padded plane fits kGroupedPlane. Stride 1: the padded row, 16 or 32 floats (more
+// than w); stride 2: its even and odd halves, 16 floats each.
 inline int64_t grouped_width(const DwDims& d) {
-  if (d.kh != 3 || d.kw != 3 || d.sh != 1 || d.sw != 1 || d.dh != 1 || d.dw != 1 || d.pl != 1 || d.w > 31 ||
-      d.pt > 2 || d.ow > d.w)
+  if (d.kh != 3 || d.kw != 3 || d.sh != d.sw || d.sw > 2 || d.dh != 1 || d.dw != 1 || d.pl != 1 || d.w > 31 ||
+      d.pt > 2 || d.ow > (d.sw == 1 ? d.w : 16))
     return 0;
-  const int64_t wp = (d.w + 16) / 16 * 16;
-  return 16 + (d.oh + 2) * wp + 80 <= kGroupedPlane ? wp : 0;
+  const int64_t wp = d.sw == 2 ? 32 : (d.w + 16) / 16 * 16, rows = d.sw == 2 ? 2 * d.oh + 1 : d.oh + 2;
+  return 16 + rows * wp + 80 <= kGroupedPlane ? wp : 0;
 }
 
-// Stride-1 3x3 planes of small maps (7..28-pixel rows: a row was one or two vectors, mostly
-// partial, and its single chunk one short FMA chain) with consecutive output rows in flight: the
-// plane is copied into rows of wp floats (a multiple of 16, more than w): inputs at 0..w-1, the pad
-// after them, which is also the left pad of the next row; rows above and below the image are pad.
-// Every vector of the padded plane is then one aligned output vector of the same grid, reading the
+// The sums of U consecutive stride-2 output rows from oy, each one vector of at most 16 outputs,
+// on padded rows held as their even and odd halves (row r at in + 32 r: ev = padded columns 0, 2,
+// .., od = 1, 3, ..; the pad lies past both): taps ev[ox], od[ox], ev[ox + 1], the last shifted in
+// from the pad beyond.
+template <int U>
+inline Chunks3x3<U, 3> split_row_sums(const float* in, const __m512 wr[9], __m512 pad, __m512 b, int64_t oy) {
+  Chunks3x3<U, 3> c(b);
+  for (int i = 0; i < 3; ++i)
+    for (int u = 0; u < U; ++u) {
+      const float* r = in + (2 * (oy + u) + i) * 32;
+      const __m512 ev = _mm512_load_ps(r);
+      c.add(i, u, wr[i * 3], ev);
+      c.add(i, u, wr[i * 3 + 1], _mm512_load_ps(r + 16));
+      c.add(i, u, wr[i * 3 + 2],
+            _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(pad), _mm512_castps_si512(ev), 1)));
+    }
+  return c;
+}
+
+// 3x3 planes of small maps (7..28-pixel rows: a row was one or two vectors, mostly partial, and its
+// single chunk one short FMA chain) with consecutive output rows in flight. Stride 1: the plane is
+// copied into rows of wp floats (a multiple of 16, more than w): inputs at 0..w-1, the pad after
+// them, which is also the left pad of the next row; rows above and below the image are pad. Every
+// vector of the padded plane is then one aligned output vector of the same grid, reading the
 // vectors above and below it shifted by valignd (aligned_sums<1, U>), and runs of four are
-// independent: four vectors of one plane in flight whatever the row width. Each output vector is
-// stored as its row's first ow floats (the rest overwritten by the next row's; the plane's last
-// rows masked). Rows of at most 7 inputs (PAIR) hold two planes side by side, lanes 0-7 and 8-15,
-// each with its own weights and bias (their pad columns are each other's left pad, so the two
-// planes' pad values must be equal); an odd last plane pairs with nothing.
-template <bool PAIR>
+// independent: four vectors of one plane in flight whatever the row width. Stride 2: each padded
+// row is copied as its even and odd halves (split_row_sums), one output row per vector. Each output
+// vector is stored as its row's first ow floats (the rest overwritten by the next row's; the
+// plane's last rows masked). Three partial sums per vector wherever its run starts, so a strip of
+// rows (the 1x1 + depthwise kernel's) equals the whole plane's bit for bit. Stride-1 rows of at
+// most 7 inputs (PAIR) hold two planes side by side, lanes 0-7 and 8-15, each with its own weights
+// and bias (their pad columns are each other's left pad, so the two planes' pad values must be
+// equal); an odd last plane pairs with nothing.
+template <bool PAIR, bool S2>
 void grouped_planes(const int64_t* g, const DwDims& d, int64_t wp, const float* x, const float* weight,
                     const float* bias, const float* pad_values, const float* residual, float* y,
                     const lf_epilogue& e) {
   alignas(64) float buf[kGroupedPlane];
-  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow, vecs = d.oh * wp / 16;
-  const int row_shift = wp == 32 ? 1 : 0;  // wp is 16 or 32
+  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow;
+  const int64_t vecs = S2 ? d.oh : d.oh * wp / 16, padded_rows = S2 ? 2 * d.oh + 1 : d.oh + 2;
+  const int row_shift = !S2 && wp == 32 ? 1 : 0;  // vectors per output row: 1 or 2
   float* in = buf + 16;  // the vector before row 0: the left pad of its first input
-  const int64_t end = (d.oh + 2) * wp + 64;  // the padded rows, and the vectors past them the last run reads
+  const int64_t end = padded_rows * wp + 64;  // the padded rows, and the vectors past them the last run reads
   const TileAct tile_act(e, residual != nullptr);
   constexpr __mmask16 kHigh = 0xff00;
   lf_epilogue ep = e;
@@ -476,23 +503,44 @@ void grouped_planes(const int64_t* g, const DwDims& d, int64_t wp, const float* 
         for (int t = 0; t < 9; ++t) wr[t] = _mm512_mask_mov_ps(wr[t], kHigh, _mm512_set1_ps(weight[(ch + 1) * 9 + t]));
       }
       _mm512_store_ps(buf, pad);
-      for (int64_t r = 0; r < d.oh + 2; ++r) {
+      for (int64_t r = 0; r < padded_rows; ++r) {
         const int64_t iy = r - d.pt;
         float* row = in + r * wp;
+        const bool inside = iy >= 0 && iy < d.h;
+        if (S2) {
+          // Padded column 2t + 1 is input 2t, 2t the input before it (column 0 the left pad).
+          __m512 ev = pad, od = pad;
+          if (inside) {
+            const float* src = xs + iy * d.w;
+            const __m512 v0 = _mm512_mask_loadu_ps(pad, lanes(0, d.w), src);
+            // A pair's second plane takes the place of inputs 16-31: its halves land in lanes 8-15.
+            const __m512 v1 = two ? _mm512_mask_loadu_ps(pad, lanes(0, d.w), src + hw)
+                                  : _mm512_mask_loadu_ps(pad, lanes(0, d.w - 16), src + 16);
+            od = _mm512_permutex2var_ps(v0, even_lanes(), v1);
+            ev = _mm512_castsi512_ps(_mm512_alignr_epi32(
+                _mm512_castps_si512(_mm512_permutex2var_ps(v0, odd_lanes(), v1)), _mm512_castps_si512(pad), 15));
+          }
+          _mm512_store_ps(row, ev);
+          _mm512_store_ps(row + 16, od);
+          continue;
+        }
         for (int64_t q = 0; q < wp; q += 16) {
           __m512 v = pad;
-          if (iy >= 0 && iy < d.h) {
+          if (inside) {
             v = _mm512_mask_loadu_ps(pad, lanes(0, d.w - q), xs + iy * d.w + q);
             if (two) v = _mm512_mask_loadu_ps(v, lanes(8, 8 + d.w), xs + hw + iy * d.w - 8);
           }
           _mm512_store_ps(row + q, v);
         }
       }
-      for (int64_t q = (d.oh + 2) * wp; q < end; q += 16) _mm512_store_ps(in + q, pad);
+      for (int64_t q = padded_rows * wp; q < end; q += 16) _mm512_store_ps(in + q, pad);
       const float* rows[3] = {in, in + wp, in + 2 * wp};
       row_chunks(16 * vecs, [&](auto u, int64_t q) __attribute__((always_inline)) {
         constexpr int U = decltype(u)::value;
-        const Chunks3x3<U, 3> s = aligned_sums<1, U, 3>(rows, wr, pad, bv, q);
+        const Chunks3x3<U, 3> s = [&] {
+          if constexpr (S2) return split_row_sums<U>(in, wr, pad, bv, q / 16);
+          else return aligned_sums<1, U, 3>(rows, wr, pad, bv, q);
+        }();
         for (int k = 0; k < U; ++k) {
           const int64_t v = q / 16 + k, oy = v >> row_shift, ox = (v & row_shift) * 16, at = oy * d.ow + ox;
           if (v >= vecs || ox >= d.ow) continue;
@@ -519,8 +567,15 @@ void channels_grouped(const int64_t* g, const DwDims& d, int64_t wp, const float
   if (pad_values != nullptr)
     for (int64_t ch = 1; ch < g[LF_GEOM_IN_C] && same_pad; ++ch)
       same_pad = std::memcmp(&pad_values[ch], &pad_values[0], sizeof(float)) == 0;
-  if (d.w <= 7 && same_pad) grouped_planes<true>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
-  else grouped_planes<false>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
+  if (d.sw == 2) {
+    // Pairs: each plane's halves in 8 lanes (inputs 14 and 15, its last even and odd ones, the pad).
+    if (d.w <= 14 && d.ow <= 7 && same_pad) grouped_planes<true, true>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
+    else grouped_planes<false, true>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
+  } else if (d.w <= 7 && same_pad) {
+    grouped_planes<true, false>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
+  } else {
+    grouped_planes<false, false>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
+  }
 }
 
 // Padded input pixels and output pixels of one strip of the 16-channel path (on the stack, 16

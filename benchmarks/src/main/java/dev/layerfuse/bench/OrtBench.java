@@ -19,6 +19,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The ONNX Runtime side of "the figure that counts": {@code layerfuse bench MODEL.onnx} against
@@ -47,6 +49,12 @@ import java.util.SplittableRandom;
  *     are indicative; {@code -Dlayerfuse.vs.noSpin=true} turns ONNX Runtime's spinning off (not its
  *     default configuration: a diagnostic). For 2-thread ratios, alternate {@code layerfuse bench}
  *     with {@code OrtBench MODEL.onnx} in separate processes.
+ * java -cp benchmarks/target/benchmarks.jar dev.layerfuse.bench.OrtBench profile MODEL.onnx [THREADS] [RUNS] [BATCH]
+ *     ONNX Runtime's own profiler on the same session: each node of the optimised graph (as ONNX
+ *     Runtime rewrote it: fused and NCHWc nodes) with its median kernel time over RUNS (30) runs
+ *     after 1 s of warm-up, in execution order, then their sum and the median run. Set beside
+ *     {@code layerfuse bench MODEL.onnx --profile}, it says layer by layer where either engine
+ *     spends its time (the profiler's timing makes runs slightly slower than unprofiled ones).
  * </pre>
  */
 public final class OrtBench {
@@ -63,10 +71,12 @@ public final class OrtBench {
       return;
     }
     boolean vs = args.length >= 2 && args[0].equals("vs");
-    int at = vs ? 1 : 0;
+    boolean profile = args.length >= 2 && args[0].equals("profile");
+    int at = vs || profile ? 1 : 0;
     if (args.length < at + 1 || args.length > at + (vs ? 5 : 4)) {
       System.err.println("usage: OrtBench export DIR | OrtBench MODEL.onnx [THREADS] [RUNS] [BATCH]");
       System.err.println("       OrtBench vs MODEL.onnx [THREADS] [RUNS] [BATCH] [native|java]");
+      System.err.println("       OrtBench profile MODEL.onnx [THREADS] [RUNS] [BATCH]");
       System.exit(2);
     }
     int threads = args.length > at + 1 ? Integer.parseInt(args[at + 1]) : 1;
@@ -82,6 +92,7 @@ public final class OrtBench {
       System.exit(2);
     }
     if (vs) versus(Path.of(args[1]), threads, runs, batch, backend.equals("java") ? Backend.JAVA : Backend.NATIVE);
+    else if (profile) profile(Path.of(args[1]), threads, runs, batch);
     else bench(Path.of(args[0]), threads, runs, batch);
   }
 
@@ -193,6 +204,87 @@ public final class OrtBench {
             model, threads, dims.length >= 2 ? dims[0] : 1, median, ms[Math.min(runs - 1, (int) Math.ceil(0.9 * runs) - 1)], runs);
       }
     }
+  }
+
+  /** One event of ONNX Runtime's profile: its fields on the line that holds it (one per line). */
+  private static final Pattern EVENT = Pattern.compile(
+      "\\{\"cat\" : \"(\\w+)\".*?\"dur\" :(\\d+),\"ts\" :(\\d+),.*?\"name\" :\"([^\"]*)\"(?:.*?\"op_name\" : \"([^\"]*)\")?");
+
+  /** ONNX Runtime's per-node kernel times over the timed runs (see the class comment). */
+  static void profile(Path model, int threads, int runs, int batch) throws OrtException, java.io.IOException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    Path dir = Files.createTempDirectory("layerfuse-ortprofile");
+    try {
+      profileIn(env, dir, model, threads, runs, batch);
+    } finally {
+      try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+        for (Path f : left.toList()) Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static void profileIn(OrtEnvironment env, Path dir, Path model, int threads, int runs, int batch)
+      throws OrtException, java.io.IOException {
+    Path file;
+    int warm = 0;
+    long[] dims;
+    try (OrtSession.SessionOptions o = options(threads)) {
+      o.enableProfiling(dir.resolve("ort").toString());
+      try (OrtSession s = env.createSession(model.toString(), o)) {
+        Map.Entry<String, NodeInfo> in = s.getInputInfo().entrySet().iterator().next();
+        dims = dims(in.getValue(), batch);
+        float[] x = seeded(dims);
+        long warmEnd = System.nanoTime() + 1_000_000_000L;
+        while (warm < 2 || System.nanoTime() < warmEnd) {
+          once(env, s, in.getKey(), x, dims);
+          warm++;
+        }
+        for (int i = 0; i < runs; i++) once(env, s, in.getKey(), x, dims);
+        file = Path.of(s.endProfiling());
+      }
+    }
+    java.util.List<long[]> runsAt = new java.util.ArrayList<>();  // {start, duration} of every run
+    java.util.List<Object[]> nodes = new java.util.ArrayList<>();  // {name, op, start, duration}
+    for (String line : Files.readAllLines(file)) {
+      Matcher m = EVENT.matcher(line);
+      if (!m.find()) continue;
+      long dur = Long.parseLong(m.group(2)), ts = Long.parseLong(m.group(3));
+      String name = m.group(4);
+      if (m.group(1).equals("Session") && name.equals("model_run")) runsAt.add(new long[] {ts, dur});
+      else if (m.group(1).equals("Node") && name.endsWith("_kernel_time"))
+        nodes.add(new Object[] {name.substring(0, name.length() - "_kernel_time".length()), m.group(5), ts, dur});
+    }
+    if (runsAt.size() != warm + runs)
+      throw new IllegalStateException("ONNX Runtime's profile " + file + " holds " + runsAt.size() + " runs, expected "
+          + (warm + runs));
+    runsAt.sort((p, q) -> Long.compare(p[0], q[0]));
+    long from = runsAt.get(warm)[0];  // the first timed run's start: warm-up nodes are earlier
+    Map<String, java.util.List<Long>> times = new java.util.LinkedHashMap<>();
+    Map<String, String> ops = new java.util.HashMap<>();
+    for (Object[] n : nodes) {
+      if ((long) n[2] < from) continue;
+      times.computeIfAbsent((String) n[0], k -> new java.util.ArrayList<>()).add((long) n[3]);
+      ops.put((String) n[0], n[1] == null ? "?" : (String) n[1]);
+    }
+    System.out.printf(Locale.ROOT, "onnxruntime profile %s: threads %d, batch %d, all optimisations, %d runs after %d warm-up%n",
+        model, threads, dims.length >= 2 ? dims[0] : 1, runs, warm);
+    System.out.println("   median ms  op                    node");
+    double sum = 0;
+    for (Map.Entry<String, java.util.List<Long>> e : times.entrySet()) {
+      double ms = medianMicros(e.getValue()) / 1000;
+      sum += ms;
+      System.out.printf(Locale.ROOT, "%12.3f  %-20s  %s%n", ms, ops.get(e.getKey()), e.getKey());
+    }
+    java.util.List<Long> total = new java.util.ArrayList<>();
+    for (long[] r : runsAt.subList(warm, runsAt.size())) total.add(r[1]);
+    System.out.printf(Locale.ROOT, "nodes %d, sum of node medians %.3f ms, median run %.3f ms%n", times.size(), sum,
+        medianMicros(total) / 1000);
+  }
+
+  private static double medianMicros(java.util.List<Long> v) {
+    long[] a = v.stream().mapToLong(Long::longValue).sorted().toArray();
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2.0;
   }
 
   private static void once(OrtEnvironment env, OrtSession s, String name, float[] x, long[] dims) throws OrtException {

@@ -132,12 +132,21 @@ LF_TEST(few_rows_times_transposed_weight) {
 }
 
 LF_TEST(batch_one_times_transposed_weight) {
-  // Batch 1 against a transposed B (the AVX-512 streaming GEMV): groups of four weight rows and the
-  // 1..3 left over, K in whole 32-float steps, a 16-float step, masked tails, and under 16 (OpenBLAS).
+  // Batch 1 against a transposed B (the AVX-512 streaming GEMV). A weight within L2: groups of four
+  // weight rows and the 1..3 left over, K in whole 32-float steps, a 16-float step, masked tails,
+  // and under 16 (OpenBLAS).
   for (int isa : supported_isas())
     for (int64_t n : {1, 3, 4, 5, 7, 8, 50})
       for (int64_t k : {5, 16, 17, 31, 32, 48, 63, 300})
         check_case(isa, 1, 1, n, k, n % 2 ? LF_BIAS_PER_COL : LF_BIAS_NONE, k == 17, kActs[n % 3]);
+  // Rows of more than 2048 floats: groups of eight, then four, then single rows (n = 8 + 8 + 4 + 1,
+  // 8 + 4 + 3, 8 + 1, 4 + 3), with and without a K tail; shorter rows of a weight beyond L2 one row
+  // at a time.
+  for (int isa : supported_isas()) {
+    for (int64_t n : {21, 15, 9, 7})
+      for (int64_t k : {2049, 2080, 2111}) check_case(isa, 1, 1, n, k, LF_BIAS_PER_COL, n == 9, kActs[n % 3]);
+    for (int64_t k : {1000, 2048}) check_case(isa, 1, 1, 300, k, k == 1000 ? LF_BIAS_PER_COL : LF_BIAS_NONE, k == 2048, kActs[1]);
+  }
 }
 
 LF_TEST(wide_output_uses_several_panels) {

@@ -59,48 +59,48 @@ TileFn tile_for(int64_t mr) {
   }
 }
 
-// Four weight rows at a time, two accumulators each over alternate 16-float halves of 32, so a
-// row's FMAs do not wait on each other and four streams keep enough loads in flight; x (K floats)
-// stays in L1. Used for a batch-1 Linear, y = W x, which streams W once.
-void gemv4(int64_t k, const float* x, const float* w, int64_t ldw, float* y) {
-  const float* r0 = w;
-  const float* r1 = w + ldw;
-  const float* r2 = w + 2 * ldw;
-  const float* r3 = w + 3 * ldw;
-  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+// R weight rows at a time, two accumulators each over alternate 16-float halves of 32, so a row's
+// FMAs do not wait on each other; x (K floats) stays in L1. Used for a batch-1 Linear, y = W x,
+// which streams W once, R streams in flight (gemv_nt chooses R).
+template <int R>
+void gemv_rows(int64_t k, const float* x, const float* w, int64_t ldw, float* y) {
+  __m512 a[R], b[R];
+  for (int r = 0; r < R; ++r) a[r] = b[r] = _mm512_setzero_ps();
   int64_t p = 0;
   for (; p + 32 <= k; p += 32) {
     const __m512 x0 = _mm512_loadu_ps(x + p), x1 = _mm512_loadu_ps(x + p + 16);
-    a0 = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + p), x0, a0);
-    a1 = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + p), x0, a1);
-    a2 = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + p), x0, a2);
-    a3 = _mm512_fmadd_ps(_mm512_loadu_ps(r3 + p), x0, a3);
-    b0 = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + p + 16), x1, b0);
-    b1 = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + p + 16), x1, b1);
-    b2 = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + p + 16), x1, b2);
-    b3 = _mm512_fmadd_ps(_mm512_loadu_ps(r3 + p + 16), x1, b3);
+    for (int r = 0; r < R; ++r) {
+      a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(w + r * ldw + p), x0, a[r]);
+      b[r] = _mm512_fmadd_ps(_mm512_loadu_ps(w + r * ldw + p + 16), x1, b[r]);
+    }
   }
   for (; p < k; p += 16) {
     const __mmask16 m = k - p >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (k - p)) - 1u);
     const __m512 x0 = _mm512_maskz_loadu_ps(m, x + p);
-    a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r0 + p), x0, a0);
-    a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r1 + p), x0, a1);
-    a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r2 + p), x0, a2);
-    a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r3 + p), x0, a3);
+    for (int r = 0; r < R; ++r) a[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + r * ldw + p), x0, a[r]);
   }
-  y[0] = _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
-  y[1] = _mm512_reduce_add_ps(_mm512_add_ps(a1, b1));
-  y[2] = _mm512_reduce_add_ps(_mm512_add_ps(a2, b2));
-  y[3] = _mm512_reduce_add_ps(_mm512_add_ps(a3, b3));
+  for (int r = 0; r < R; ++r) y[r] = _mm512_reduce_add_ps(_mm512_add_ps(a[r], b[r]));
 }
 
 }  // namespace
 
 void gemv_nt(int64_t n, int64_t k, const float* x, const float* w, int64_t ldw, float* y) {
+  // Streams in flight, measured on Zen 4 (one thread; from DRAM: 64 MB written between calls; runs
+  // of the two versions alternated). Rows of more than 8 KB eight at a time (4096 x 4096 from DRAM:
+  // 2.72-2.76 against 2.83-3.10 ms four at a time, and one at a time slower still; 1000 x 4096 in
+  // L3: 266 against 300 us). Shorter rows of a weight beyond L2 one at a time, a single sequential
+  // stream (1000 x 1280, MobileNetV2's classifier, from DRAM: 144-241 against 241-313 us four at a
+  // time, the host's speed varying; in the network 0.29 -> 0.14-0.17 ms; in L3 it is 20% slower, but
+  // a weight that size comes from DRAM in a network). A weight within L2 four rows at a time (64 x
+  // 512: 1.4 against 2.0 us one at a time, whose per-row reduction is then the cost).
   int64_t j = 0;
-  for (; j + 4 <= n; j += 4) gemv4(k, x, w + j * ldw, ldw, y + j);
-  // The last 1..3 rows: the small-batch tile, one row of A against them.
-  if (j < n) gemm_nt_small(1, n - j, k, x, k, w + j * ldw, ldw, y + j, n - j);
+  if (k > 2048) {
+    for (; j + 8 <= n; j += 8) gemv_rows<8>(k, x, w + j * ldw, ldw, y + j);
+    for (; j + 4 <= n; j += 4) gemv_rows<4>(k, x, w + j * ldw, ldw, y + j);
+  } else if (n * k < (int64_t{1} << 18)) {
+    for (; j + 4 <= n; j += 4) gemv_rows<4>(k, x, w + j * ldw, ldw, y + j);
+  }
+  for (; j < n; ++j) gemv_rows<1>(k, x, w + j * ldw, ldw, y + j);
 }
 
 void gemm_nt_small(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,

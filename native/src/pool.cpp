@@ -64,9 +64,15 @@ int lf_f32_global_avg_pool(int isa, int64_t planes, int64_t hw, const float* x, 
   if (lf::kernels_for(isa) == nullptr) return LF_ERR_UNSUPPORTED_ISA;
   if (planes < 0 || hw < 1 || (planes > 0 && (x == nullptr || y == nullptr))) return LF_ERR_INVALID_ARGUMENT;
   for (int64_t p = 0; p < planes; ++p) {
-    double s = 0;
+    // Summed in double, in eight independent partial sums (one chain of dependent adds per plane
+    // was the cost: 1280 x 49 took 39 us, more than ten times the time to read it).
+    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     const float* xp = x + p * hw;
-    for (int64_t i = 0; i < hw; ++i) s += xp[i];
+    int64_t i = 0;
+    for (; i + 8 <= hw; i += 8)
+      for (int j = 0; j < 8; ++j) part[j] += xp[i + j];
+    for (int j = 0; i < hw; ++i, ++j) part[j] += xp[i];
+    const double s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
     y[p] = static_cast<float>(s / static_cast<double>(hw));
   }
   return LF_OK;

@@ -446,6 +446,20 @@ LF_TEST(pool_and_elementwise) {
     LF_CHECK(lf_f32_pool2d(isa, G.v, 1, 0, x, &y) == LF_OK && y == 6.0f, "max");
     float m = 0;
     LF_CHECK(lf_f32_global_avg_pool(isa, 1, 4, x, &m) == LF_OK && m == 3.0f, "global avg");
+    // Planes of 7x7 (six runs of eight and a tail), 8, 17 and 3 values against a double reference.
+    for (int64_t hw : {49, 8, 17, 3}) {
+      const int64_t planes = 5;
+      auto v = rnd(planes * hw, 41);
+      std::vector<float> avg(planes, 99.0f);
+      LF_CHECK(lf_f32_global_avg_pool(isa, planes, hw, v.data(), avg.data()) == LF_OK, "global avg status");
+      for (int64_t p = 0; p < planes; ++p) {
+        double want = 0;
+        for (int64_t i = 0; i < hw; ++i) want += v[p * hw + i];
+        want /= static_cast<double>(hw);
+        LF_CHECK(std::fabs(avg[p] - want) <= 1e-6 * std::fmax(1.0, std::fabs(want)),
+                 "global avg of " + std::to_string(hw) + " plane " + std::to_string(p));
+      }
+    }
     float s[2] = {2, -1}, t[2] = {1, 0}, out[4];
     LF_CHECK(lf_f32_scale_shift_act(isa, 1, 2, 2, x, s, t, out, LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK, "scale shift");
     LF_CHECK(out[0] == 3 && out[1] == 5 && out[2] == 0 && out[3] == 0, "scale shift values");

@@ -253,12 +253,13 @@ void strips_equal_whole(int64_t cin, int64_t cout, int64_t h, int64_t wd, int64_
   const int64_t oh = G.v[16], ohw = oh * G.v[17];
   auto x = rnd(2 * cin * h * wd, 31), w = rnd(cout * cin * k * k, 32), b = rnd(cout, 33), pv = rnd(cin, 34);
   auto res = rnd(2 * cout * ohw, 35);
-  std::vector<float> packed(w.size());
+  const int64_t cb = (cin + 15) / 16;  // input blocks (one partial block for a first layer)
+  std::vector<float> packed(cout * cb * 16 * k * k);
   for (int64_t oc = 0; oc < cout; ++oc)
     for (int64_t ic = 0; ic < cin; ++ic)
       for (int64_t t = 0; t < k * k; ++t)
-        packed[(((oc / 16) * (cin / 16) + ic / 16) * k * k + t) * 256 + (ic % 16) * 16 + oc % 16] = w[(oc * cin + ic) * k * k + t];
-  const int64_t scratch_floats = cin * (h + 2) * (wd + 2) + cout * cin * k * k + cout * ohw;
+        packed[(((oc / 16) * cb + ic / 16) * k * k + t) * 256 + (ic % 16) * 16 + oc % 16] = w[(oc * cin + ic) * k * k + t];
+  const int64_t scratch_floats = cb * 16 * (h + 2) * (wd + 2) + cout * ohw;
   std::vector<float> scratch(scratch_floats), whole(2 * cout * ohw), strips(2 * cout * ohw, 99.0f);
   LF_CHECK(lf_f32_conv2d_packed(LF_ISA_AVX512, G.v, 0, oh, x.data(), packed.data(), b.data(), pv.data(), res.data(),
                                 whole.data(), scratch.data(), scratch_floats, LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK,
@@ -284,6 +285,61 @@ LF_TEST(direct_conv_strips_equal_whole) {
   if (!lf_isa_supported(LF_ISA_AVX512)) return;
   strips_equal_whole(32, 48, 13, 11, 2);
   strips_equal_whole(16, 272, 17, 40, 1);  // 6-row pieces: the last strip (14 rows) in three
+  strips_equal_whole(3, 32, 23, 50, 2);     // first layers on NCHW (first_conv)
+  strips_equal_whole(4, 16, 13, 20, 1);
+}
+
+// First layers (at most 4 input channels, output channels in multiples of 16) on NCHW with
+// the pixels along the lanes: strides 1 and 2, kernels 3, 5 and 7, rows of one, two and three
+// vectors and partial ones, batches, pad values, the residual; stride 3 and dilation (the blocked
+// kernel); several pieces of rows; an activation other than a clamp (the shared epilogue) and a NaN
+// in the residual.
+LF_TEST(first_layer_conv_matches_reference) {
+  struct C { int64_t n, cin, h, w, cout, k, s, p, d; bool pad, res; };
+  const C cases[] = {{1, 3, 30, 29, 32, 3, 2, 1, 1, true, false}, {2, 1, 9, 17, 16, 3, 1, 1, 1, false, true},
+                     {1, 2, 40, 97, 48, 5, 2, 2, 1, true, true},  {1, 4, 11, 33, 16, 7, 1, 3, 1, false, false},
+                     {1, 3, 20, 64, 32, 7, 2, 3, 1, true, true},  {1, 3, 8, 5, 16, 3, 2, 0, 1, false, true},
+                     {1, 3, 14, 14, 16, 3, 3, 1, 1, true, false}, {1, 2, 12, 12, 16, 3, 1, 2, 2, true, true},
+                     // several pieces of output rows (the copied input rows within 64 KB)
+                     {1, 3, 60, 150, 16, 3, 2, 1, 1, true, true}, {2, 3, 40, 120, 16, 3, 1, 1, 1, false, true}};
+  for (const C& c : cases) {
+    Geom G = geom(c.n, c.cin, c.h, c.w, c.cout, c.k, c.s, c.p, c.d, 1);
+    auto x = rnd(c.n * c.cin * c.h * c.w, 51), w = rnd(c.cout * c.cin * c.k * c.k, 52), b = rnd(c.cout, 53);
+    auto pv = rnd(c.cin, 54);
+    const size_t ysz = c.n * c.cout * G.v[16] * G.v[17];
+    auto res = rnd(ysz, 55);
+    const int64_t direct = 16 * (c.h + 2 * c.p) * (c.w + 2 * c.p) + c.cout * 16 * c.k * c.k + c.cout * G.v[16] * G.v[17];
+    std::vector<float> y(ysz, 99.0f), scratch(direct);
+    for (int isa : isas()) {
+      LF_CHECK(lf_f32_conv2d_bias_act(isa, G.v, x.data(), w.data(), b.data(), c.pad ? pv.data() : nullptr,
+                                      c.res ? res.data() : nullptr, y.data(), scratch.data(),
+                                      static_cast<int64_t>(scratch.size()), LF_ACT_CLAMP, 0, 0, INFINITY) == LF_OK,
+               "status");
+      const double r = rel(ref_conv(G, x, w, b.data(), c.pad ? pv.data() : nullptr, c.res ? res.data() : nullptr), y.data());
+      LF_CHECK(r <= 1e-5, std::string(lf_isa_name(isa)) + " first layer cin=" + std::to_string(c.cin) + " k=" +
+                              std::to_string(c.k) + " s=" + std::to_string(c.s) + " w=" + std::to_string(c.w) +
+                              " rel=" + std::to_string(r));
+    }
+  }
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  Geom G = geom(1, 3, 60, 150, 32, 3, 2, 1, 1, 1);  // three pieces of rows
+  const int64_t ohw = G.v[16] * G.v[17];
+  auto x = rnd(3 * 60 * 150, 61), w = rnd(32 * 27, 62), b = rnd(32, 63), res = rnd(32 * ohw, 64);
+  const int64_t nan_at = 9 * ohw + 21 * 75 + 3;
+  res[nan_at] = std::nanf("");
+  std::vector<float> scratch(16 * 62 * 152 + 32 * 16 * 9 + 32 * ohw), relu(32 * ohw), none(32 * ohw), leaky(32 * ohw);
+  auto run = [&](std::vector<float>& y, int act, float alpha, float hi) {
+    return lf_f32_conv2d_bias_act(LF_ISA_AVX512, G.v, x.data(), w.data(), b.data(), nullptr, res.data(), y.data(),
+                                  scratch.data(), static_cast<int64_t>(scratch.size()), act, alpha, 0, hi);
+  };
+  LF_CHECK(run(relu, LF_ACT_CLAMP, 0, INFINITY) == LF_OK && run(none, LF_ACT_NONE, 0, 0) == LF_OK &&
+               run(leaky, LF_ACT_LEAKY_RELU, 0.1f, 0) == LF_OK,
+           "calls");
+  for (int64_t i = 0; i < 32 * ohw; ++i) {
+    LF_CHECK(i == nan_at ? std::isnan(relu[i]) : relu[i] == std::fmax(none[i], 0.0f), "ReLU at " + std::to_string(i));
+    const float expect = none[i] < 0 ? 0.1f * none[i] : none[i];
+    LF_CHECK(i == nan_at ? std::isnan(leaky[i]) : leaky[i] == expect, "LeakyReLU at " + std::to_string(i));
+  }
 }
 
 // G w G^T per (oc, ic) into lf_f32_conv2d_winograd's layout, in double.

@@ -7,8 +7,10 @@
 // channels inside (no spills, FMA-bound), bias added on the tile. Each 16c output block is
 // transposed back to NCHW with the residual and a clamp applied before the store (store_out).
 // First layers (at most 4 input channels, strides 1 and 2) take first_conv instead: NCHW in and
-// out with the pixels along the lanes, no transposes (MobileNetV2's 3 -> 32 at 224: 315-337 ->
-// 282-288 us; ResNet-18's 7x7 3 -> 64: unchanged, 2.46-2.54 ms).
+// out with the pixels along the lanes, no transposes (MobileNetV2's 3 -> 32 at 224 with its data in
+// cache: 315-337 -> 282-288 us; in the network at one thread 0.356-0.357 -> 0.346-0.356 ms, at two
+// 0.233-0.260 -> 0.212-0.241 ms and the depthwise layer after it 0.12-0.13 -> 0.10-0.11 ms;
+// ResNet-18's 7x7 3 -> 64: unchanged, 2.46-2.54 ms).
 #include <cmath>
 #include <cstring>
 
@@ -80,6 +82,9 @@ void reorder_in4(const float* x, int nch, int64_t h, int64_t w, int64_t pt, int6
 // rows are copied padded (stride 1) or as their even and odd columns (stride 2: every tap a plain
 // load), one channel row after another.
 constexpr int kFirstOc = 8;
+// Floats of copied input rows per piece of output rows (64 KB; 512 KB pieces were faster with the
+// input coming from DRAM in a harness, slower in MobileNetV2).
+constexpr int64_t kFirstInput = 16384;
 
 struct FirstDims {
   int64_t cin, h, w, kh, kw, sh, pt, pl, oh, ow, cout;
@@ -90,7 +95,7 @@ struct FirstDims {
 // Output rows per piece (the copied input rows, cin x rows x rs floats, within 64 KB).
 inline int64_t first_piece_rows(const FirstDims& f) {
   const int64_t per_row = f.cin * f.rs * f.sh;
-  const int64_t rows = (16384 / per_row - f.kh) + 1;
+  const int64_t rows = (kFirstInput / per_row - f.kh) + 1;
   return rows < 1 ? 1 : rows;
 }
 
@@ -143,15 +148,16 @@ void first_rows(const FirstDims& f, const float* in, int64_t rows_in, const floa
                 int64_t r1, float* y, const float* residual, bool inline_act, const lf_epilogue& e) {
   const __m512 lo = _mm512_set1_ps(e.act == LF_ACT_CLAMP ? e.lo : -INFINITY);
   const __m512 hi = _mm512_set1_ps(e.act == LF_ACT_CLAMP ? e.hi : INFINITY);
-  for (int64_t oy = r0; oy < r1; ++oy)
-    for (int64_t ox0 = 0; ox0 < f.ow; ox0 += 48) {
-      const int64_t left = (f.ow - ox0 + 15) / 16;
-      for (int64_t oc0 = 0; oc0 < f.cout; oc0 += kFirstOc) {
+  // Output channels outermost: 8 planes written at a time, each sequentially (all 32 of a first
+  // layer's planes a few vectors at a time were too many store streams: from DRAM 1.4x slower).
+  for (int64_t oc0 = 0; oc0 < f.cout; oc0 += kFirstOc)
+    for (int64_t oy = r0; oy < r1; ++oy)
+      for (int64_t ox0 = 0; ox0 < f.ow; ox0 += 48) {
+        const int64_t left = (f.ow - ox0 + 15) / 16;
         if (left >= 3) first_tile<SW, 3>(f, in, rows_in, wp, bias, oc0, oy - r0, ox0, y, oy, residual, inline_act, lo, hi);
         else if (left == 2) first_tile<SW, 2>(f, in, rows_in, wp, bias, oc0, oy - r0, ox0, y, oy, residual, inline_act, lo, hi);
         else first_tile<SW, 1>(f, in, rows_in, wp, bias, oc0, oy - r0, ox0, y, oy, residual, inline_act, lo, hi);
       }
-    }
 }
 
 // Input rows lo .. lo + rows - 1 (padded coordinates: image row iy = lo + r - pt) of every channel

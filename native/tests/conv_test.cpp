@@ -220,14 +220,19 @@ LF_TEST(direct_conv_16c_matches_reference) {
 // applied on the registers keeps it, as the scalar clamp does) and leaves the other outputs finite;
 // an activation the store does not apply (LeakyReLU) gives exactly that activation of the
 // un-activated output (the shared epilogue's path).
-LF_TEST(direct_conv_16c_epilogue_nan_and_other_acts) {
-  if (!lf_isa_supported(LF_ISA_AVX512)) return;
-  Geom G = geom(1, 16, 6, 7, 32, 3, 1, 1, 1, 1);
-  const int64_t ohw = G.v[16] * G.v[17];
-  auto x = rnd(16 * 6 * 7, 41), w = rnd(32 * 16 * 9, 42), b = rnd(32, 43), res = rnd(32 * ohw, 44);
-  const int64_t nan_at = 17 * ohw + 40;
+namespace {
+
+// The AVX-512 direct conv of G (pad 1 or as G says, a residual with a NaN at nan_at) with ReLU, no
+// activation and LeakyReLU: ReLU and LeakyReLU are the unactivated result clamped or scaled, bit for
+// bit, and the NaN comes through both.
+void epilogue_acts_agree(const Geom& G, int64_t nan_at, unsigned seed) {
+  const int64_t cin = G.v[1], cout = G.v[4], k = G.v[5], ohw = G.v[16] * G.v[17], n = cout * ohw;
+  auto x = rnd(cin * G.v[2] * G.v[3], seed), w = rnd(cout * cin * k * k, seed + 1), b = rnd(cout, seed + 2);
+  auto res = rnd(n, seed + 3);
   res[nan_at] = std::nanf("");
-  std::vector<float> scratch(16 * 8 * 9 + 32 * 16 * 9 + 32 * ohw), relu(32 * ohw), none(32 * ohw), leaky(32 * ohw);
+  const int64_t cin16 = (cin + 15) / 16 * 16;
+  std::vector<float> scratch(cin16 * (G.v[2] + G.v[9] + G.v[11]) * (G.v[3] + G.v[10] + G.v[12]) + cout * cin16 * k * k + n);
+  std::vector<float> relu(n), none(n), leaky(n);
   auto run = [&](std::vector<float>& y, int act, float alpha, float hi) {
     return lf_f32_conv2d_bias_act(LF_ISA_AVX512, G.v, x.data(), w.data(), b.data(), nullptr, res.data(), y.data(),
                                   scratch.data(), static_cast<int64_t>(scratch.size()), act, alpha, 0, hi);
@@ -235,11 +240,19 @@ LF_TEST(direct_conv_16c_epilogue_nan_and_other_acts) {
   LF_CHECK(run(relu, LF_ACT_CLAMP, 0, INFINITY) == LF_OK && run(none, LF_ACT_NONE, 0, 0) == LF_OK &&
                run(leaky, LF_ACT_LEAKY_RELU, 0.1f, 0) == LF_OK,
            "calls");
-  for (int64_t i = 0; i < 32 * ohw; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     LF_CHECK(i == nan_at ? std::isnan(relu[i]) : relu[i] == std::fmax(none[i], 0.0f), "ReLU at " + std::to_string(i));
     const float expect = none[i] < 0 ? 0.1f * none[i] : none[i];
     LF_CHECK(i == nan_at ? std::isnan(leaky[i]) : leaky[i] == expect, "LeakyReLU at " + std::to_string(i));
   }
+}
+
+}  // namespace
+
+LF_TEST(direct_conv_16c_epilogue_nan_and_other_acts) {
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  Geom G = geom(1, 16, 6, 7, 32, 3, 1, 1, 1, 1);
+  epilogue_acts_agree(G, 17 * G.v[16] * G.v[17] + 40, 41);
 }
 
 namespace {
@@ -323,23 +336,7 @@ LF_TEST(first_layer_conv_matches_reference) {
   }
   if (!lf_isa_supported(LF_ISA_AVX512)) return;
   Geom G = geom(1, 3, 60, 150, 32, 3, 2, 1, 1, 1);  // three pieces of rows
-  const int64_t ohw = G.v[16] * G.v[17];
-  auto x = rnd(3 * 60 * 150, 61), w = rnd(32 * 27, 62), b = rnd(32, 63), res = rnd(32 * ohw, 64);
-  const int64_t nan_at = 9 * ohw + 21 * 75 + 3;
-  res[nan_at] = std::nanf("");
-  std::vector<float> scratch(16 * 62 * 152 + 32 * 16 * 9 + 32 * ohw), relu(32 * ohw), none(32 * ohw), leaky(32 * ohw);
-  auto run = [&](std::vector<float>& y, int act, float alpha, float hi) {
-    return lf_f32_conv2d_bias_act(LF_ISA_AVX512, G.v, x.data(), w.data(), b.data(), nullptr, res.data(), y.data(),
-                                  scratch.data(), static_cast<int64_t>(scratch.size()), act, alpha, 0, hi);
-  };
-  LF_CHECK(run(relu, LF_ACT_CLAMP, 0, INFINITY) == LF_OK && run(none, LF_ACT_NONE, 0, 0) == LF_OK &&
-               run(leaky, LF_ACT_LEAKY_RELU, 0.1f, 0) == LF_OK,
-           "calls");
-  for (int64_t i = 0; i < 32 * ohw; ++i) {
-    LF_CHECK(i == nan_at ? std::isnan(relu[i]) : relu[i] == std::fmax(none[i], 0.0f), "ReLU at " + std::to_string(i));
-    const float expect = none[i] < 0 ? 0.1f * none[i] : none[i];
-    LF_CHECK(i == nan_at ? std::isnan(leaky[i]) : leaky[i] == expect, "LeakyReLU at " + std::to_string(i));
-  }
+  epilogue_acts_agree(G, 9 * G.v[16] * G.v[17] + 21 * 75 + 3, 61);
 }
 
 // G w G^T per (oc, ic) into lf_f32_conv2d_winograd's layout, in double.

@@ -171,6 +171,11 @@ inline void transpose16(__m512 r[16]) {
   }
 }
 
+// Lane indices of the even and odd elements of two concatenated vectors (functions, not
+// namespace-scope constants: an initialiser would run AVX-512 code when the library loads, on any CPU).
+inline __m512i even_lanes() { return _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0); }
+inline __m512i odd_lanes() { return _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1); }
+
 inline __mmask16 tail_mask(int64_t n) { return n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1); }
 
 // One image's 16-channel block c0..c0+15 of x (NCHW, h x w) into the padded [hp][wp][16] plane at

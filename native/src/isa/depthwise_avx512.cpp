@@ -32,10 +32,8 @@ struct DwDims {
 // rows of a block of output rows (on the stack: 32 KB, within L1).
 constexpr int64_t kPaddedRow = 1088, kPaddedBlock = 8192;
 
-// Lane indices of the even elements of two concatenated vectors (a function, not a namespace-scope
-// constant: its initialiser would run AVX-512 code when the library loads, on any CPU).
-inline __m512i even_lanes() { return _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0); }
-inline __m512i odd_lanes() { return _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1); }
+using blocked16::even_lanes;
+using blocked16::odd_lanes;
 
 inline __mmask16 lanes(int64_t lo, int64_t hi) {  // lanes lo..hi-1 (clamped to 0..16)
   lo = lo < 0 ? 0 : lo;
@@ -466,10 +464,10 @@ inline Chunks3x3<U, 3> split_row_sums(const float* in, const __m512 wr[9], __m51
 // row is copied as its even and odd halves (split_row_sums), one output row per vector. Each output
 // vector is stored as its row's first ow floats (the rest overwritten by the next row's; the
 // plane's last rows masked). Three partial sums per vector wherever its run starts, so a strip of
-// rows (the 1x1 + depthwise kernel's) equals the whole plane's bit for bit. Stride-1 rows of at
-// most 7 inputs (PAIR) hold two planes side by side, lanes 0-7 and 8-15, each with its own weights
-// and bias (their pad columns are each other's left pad, so the two planes' pad values must be
-// equal); an odd last plane pairs with nothing.
+// rows (the 1x1 + depthwise kernel's) equals the whole plane's bit for bit. PAIR (stride-1 rows of
+// at most 7 inputs, stride-2 rows of at most 14) holds two planes side by side, lanes 0-7 and 8-15,
+// each with its own weights and bias (their pad columns are each other's left pad, so the two
+// planes' pad values must be equal); an odd last plane pairs with nothing.
 template <bool PAIR, bool S2>
 void grouped_planes(const int64_t* g, const DwDims& d, int64_t wp, const float* x, const float* weight,
                     const float* bias, const float* pad_values, const float* residual, float* y,
@@ -567,15 +565,14 @@ void channels_grouped(const int64_t* g, const DwDims& d, int64_t wp, const float
   if (pad_values != nullptr)
     for (int64_t ch = 1; ch < g[LF_GEOM_IN_C] && same_pad; ++ch)
       same_pad = std::memcmp(&pad_values[ch], &pad_values[0], sizeof(float)) == 0;
-  if (d.sw == 2) {
-    // Pairs: each plane's halves in 8 lanes (inputs 14 and 15, its last even and odd ones, the pad).
-    if (d.w <= 14 && d.ow <= 7 && same_pad) grouped_planes<true, true>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
-    else grouped_planes<false, true>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
-  } else if (d.w <= 7 && same_pad) {
-    grouped_planes<true, false>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
-  } else {
-    grouped_planes<false, false>(g, d, wp, x, weight, bias, pad_values, residual, y, e);
-  }
+  // A pair's plane in 8 lanes: stride 1 its inputs and a pad column; stride 2 its even and odd halves
+  // (inputs 14 and 15, its last even and odd ones, the pad).
+  const bool pair = same_pad && (d.sw == 2 ? d.w <= 14 && d.ow <= 7 : d.w <= 7);
+  using Fn = void (*)(const int64_t*, const DwDims&, int64_t, const float*, const float*, const float*, const float*,
+                      const float*, float*, const lf_epilogue&);
+  const Fn fn = d.sw == 2 ? (pair ? grouped_planes<true, true> : grouped_planes<false, true>)
+                          : (pair ? grouped_planes<true, false> : grouped_planes<false, false>);
+  fn(g, d, wp, x, weight, bias, pad_values, residual, y, e);
 }
 
 // Padded input pixels and output pixels of one strip of the 16-channel path (on the stack, 16

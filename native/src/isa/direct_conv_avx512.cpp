@@ -179,12 +179,10 @@ void first_copy(const FirstDims& f, const float* x, const float* pad_values, int
           _mm512_mask_storeu_ps(row + f.pl + q, tail_mask(f.w - q), _mm512_maskz_loadu_ps(tail_mask(f.w - q), src + q));
       }
       if (f.sh == 2) {
-        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-        const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
         for (int64_t t = 0; t < f.half; t += 16) {
           const __m512 v0 = _mm512_loadu_ps(tmp + 2 * t), v1 = _mm512_loadu_ps(tmp + 2 * t + 16);
-          _mm512_storeu_ps(dst + t, _mm512_permutex2var_ps(v0, even, v1));
-          _mm512_storeu_ps(dst + f.half + t, _mm512_permutex2var_ps(v0, odd, v1));
+          _mm512_storeu_ps(dst + t, _mm512_permutex2var_ps(v0, even_lanes(), v1));
+          _mm512_storeu_ps(dst + f.half + t, _mm512_permutex2var_ps(v0, odd_lanes(), v1));
         }
       }
     }

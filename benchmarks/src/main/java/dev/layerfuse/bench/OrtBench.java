@@ -206,6 +206,9 @@ public final class OrtBench {
     }
   }
 
+  /** One node's kernel time in ONNX Runtime's profile (start and duration in microseconds). */
+  private record NodeEvent(String name, String op, long start, long micros) {}
+
   /** One event of ONNX Runtime's profile: its fields on the line that holds it (one per line). */
   private static final Pattern EVENT = Pattern.compile(
       "\\{\"cat\" : \"(\\w+)\".*?\"dur\" :(\\d+),\"ts\" :(\\d+),.*?\"name\" :\"([^\"]*)\"(?:.*?\"op_name\" : \"([^\"]*)\")?");
@@ -245,7 +248,7 @@ public final class OrtBench {
       }
     }
     java.util.List<long[]> runsAt = new java.util.ArrayList<>();  // {start, duration} of every run
-    java.util.List<Object[]> nodes = new java.util.ArrayList<>();  // {name, op, start, duration}
+    java.util.List<NodeEvent> nodes = new java.util.ArrayList<>();
     for (String line : Files.readAllLines(file)) {
       Matcher m = EVENT.matcher(line);
       if (!m.find()) continue;
@@ -253,7 +256,7 @@ public final class OrtBench {
       String name = m.group(4);
       if (m.group(1).equals("Session") && name.equals("model_run")) runsAt.add(new long[] {ts, dur});
       else if (m.group(1).equals("Node") && name.endsWith("_kernel_time"))
-        nodes.add(new Object[] {name.substring(0, name.length() - "_kernel_time".length()), m.group(5), ts, dur});
+        nodes.add(new NodeEvent(name.substring(0, name.length() - "_kernel_time".length()), m.group(5), ts, dur));
     }
     if (runsAt.size() != warm + runs)
       throw new IllegalStateException("ONNX Runtime's profile " + file + " holds " + runsAt.size() + " runs, expected "
@@ -262,10 +265,10 @@ public final class OrtBench {
     long from = runsAt.get(warm)[0];  // the first timed run's start: warm-up nodes are earlier
     Map<String, java.util.List<Long>> times = new java.util.LinkedHashMap<>();
     Map<String, String> ops = new java.util.HashMap<>();
-    for (Object[] n : nodes) {
-      if ((long) n[2] < from) continue;
-      times.computeIfAbsent((String) n[0], k -> new java.util.ArrayList<>()).add((long) n[3]);
-      ops.put((String) n[0], n[1] == null ? "?" : (String) n[1]);
+    for (NodeEvent n : nodes) {
+      if (n.start() < from) continue;
+      times.computeIfAbsent(n.name(), k -> new java.util.ArrayList<>()).add(n.micros());
+      ops.put(n.name(), n.op() == null ? "?" : n.op());
     }
     System.out.printf(Locale.ROOT, "onnxruntime profile %s: threads %d, batch %d, all optimisations, %d runs after %d warm-up%n",
         model, threads, dims.length >= 2 ? dims[0] : 1, runs, warm);

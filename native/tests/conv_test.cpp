@@ -142,13 +142,13 @@ LF_TEST(dwconv_asymmetric_strides_match_reference) {
   }
 }
 
-// 3x3 depthwise on small maps (rows of at most 31 inputs, left pad 1) with several output rows in
-// flight on one padded plane. Stride 1: rows of at most 7 inputs two planes side by side (odd and
-// even channel counts; per-channel pad values differ, so such layers go one plane at a time, and
-// equal ones pair), 8..15 inputs in one vector per row, 16..31 in two (16: a second vector of no
-// outputs). Stride 2 (rows as even and odd halves): rows of at most 14 inputs paired, 15..31 single
-// (31: 16 outputs, the last reading the pad past the row). Top pads 0..2, a right or bottom pad of
-// 0 (fewer outputs), one- and two-row images, batches, the residual through the epilogue.
+// 3x3 depthwise on small maps (rows of at most 31 inputs, left pad 1). Stride 1 and stride-2 rows of
+// 15..31 inputs go down the plane in column sweeps (31: 16 outputs, the last reading the pad past the
+// row); stride-2 rows of at most 14 inputs run on one padded plane as even and odd halves with
+// several output rows in flight, two planes side by side when their pad values are equal (odd and
+// even channel counts; per-channel pad values differ and go one plane at a time). Top pads 0..2, a
+// right or bottom pad of 0 (fewer outputs), one- and two-row images, batches, the residual through
+// the epilogue.
 LF_TEST(dwconv_small_maps_match_reference) {
   struct C { int64_t n, c, h, w, s, pt, pb, pr; int pad; bool res; };  // pad: 0 none, 1 per channel, 2 one value
   const C cases[] = {{1, 5, 7, 7, 1, 1, 1, 1, 0, false},  {2, 6, 7, 7, 1, 1, 1, 1, 2, true},   {1, 7, 6, 5, 1, 1, 1, 1, 1, false},
@@ -179,6 +179,60 @@ LF_TEST(dwconv_small_maps_match_reference) {
       LF_CHECK(r <= 1e-5, std::string(lf_isa_name(isa)) + " " + std::to_string(c.c) + "x" + std::to_string(c.h) + "x" +
                               std::to_string(c.w) + " s" + std::to_string(c.s) + " rel=" + std::to_string(r));
     }
+  }
+}
+
+// 3x3 depthwise column sweeps (left pad 1, strides 1 and 2, stride 2 on rows of more than 14
+// inputs): right pads 0..5 (the last outputs reading only pad), rows whose last vector has 15 outputs, top and bottom pads 0..2, images of
+// 1..3 rows, rows of 15..130 inputs (groups of 4, 2 and 1 vectors, partial last vectors), per-channel
+// pad values. ReLU against the reference; with no activation and LeakyReLU (through the epilogue
+// after the plane) the ReLU result is the unactivated one clamped, LeakyReLU it scaled, bit for bit;
+// a NaN input makes exactly the outputs that read it NaN.
+LF_TEST(dwconv_sweeps_match_reference) {
+  if (!lf_isa_supported(LF_ISA_AVX512)) return;
+  struct C { int64_t c, h, w, s, pt, pb, pr; };
+  const C cases[] = {{3, 1, 40, 1, 1, 1, 1}, {2, 2, 33, 1, 0, 2, 5}, {2, 3, 130, 1, 2, 0, 0},  {2, 9, 47, 1, 1, 1, 1},
+                     {3, 17, 64, 1, 1, 1, 1}, {2, 1, 15, 2, 1, 1, 1}, {2, 3, 16, 2, 0, 2, 5}, {2, 8, 65, 2, 2, 1, 0},
+                     {2, 13, 129, 2, 1, 1, 4}, {2, 5, 61, 2, 1, 1, 1}, {3, 30, 112, 2, 1, 1, 1}};
+  for (const C& c : cases) {
+    Geom G = geom(1, c.c, c.h, c.w, c.c, 3, c.s, 1, 1, c.c);
+    G.v[9] = c.pt;
+    G.v[11] = c.pb;
+    G.v[12] = c.pr;
+    const int64_t oh = G.v[16] = (c.pt + c.h + c.pb - 3) / c.s + 1, ow = G.v[17] = (1 + c.w + c.pr - 3) / c.s + 1;
+    auto x = rnd(c.c * c.h * c.w, 51), w = rnd(c.c * 9, 52), b = rnd(c.c, 53), pv = rnd(c.c, 54);
+    const size_t n = c.c * oh * ow;
+    std::vector<float> relu(n, 99.0f), none(n, 99.0f), leaky(n, 99.0f), nan_relu(n, 99.0f);
+    auto run = [&](const std::vector<float>& in, std::vector<float>& y, int act, float alpha, float hi) {
+      return lf_f32_dwconv2d_bias_act(LF_ISA_AVX512, G.v, in.data(), w.data(), b.data(), pv.data(), nullptr, y.data(), act,
+                                      alpha, 0, hi);
+    };
+    LF_CHECK(run(x, relu, LF_ACT_CLAMP, 0, INFINITY) == LF_OK && run(x, none, LF_ACT_NONE, 0, 0) == LF_OK &&
+                 run(x, leaky, LF_ACT_LEAKY_RELU, 0.1f, 0) == LF_OK,
+             "calls");
+    const std::string at = std::to_string(c.c) + "x" + std::to_string(c.h) + "x" + std::to_string(c.w) + " s" +
+                           std::to_string(c.s) + " pads " + std::to_string(c.pt) + "," + std::to_string(c.pb) + "," +
+                           std::to_string(c.pr);
+    const double r = rel(ref_conv(G, x, w, b.data(), pv.data(), nullptr), relu.data());
+    LF_CHECK(r <= 1e-5, at + " rel=" + std::to_string(r));
+    int64_t wrong = 0;
+    for (size_t i = 0; i < n; ++i)
+      wrong += relu[i] != std::fmax(none[i], 0.0f) || leaky[i] != (none[i] < 0 ? 0.1f * none[i] : none[i]);
+    LF_CHECK(wrong == 0, at + ": " + std::to_string(wrong) + " activated outputs differ");
+    // A NaN in channel 1 at the last row and a middle column.
+    const int64_t ny = c.h - 1, nx = c.w / 2;
+    auto xn = x;
+    xn[(c.h + ny) * c.w + nx] = std::nanf("");
+    LF_CHECK(run(xn, nan_relu, LF_ACT_CLAMP, 0, INFINITY) == LF_OK, "NaN call");
+    int64_t bad = 0;
+    for (int64_t ch = 0; ch < c.c; ++ch)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          const int64_t di = ny - (oy * c.s - c.pt), dj = nx - (ox * c.s - 1), i = (ch * oh + oy) * ow + ox;
+          const bool reads = ch == 1 && di >= 0 && di < 3 && dj >= 0 && dj < 3;
+          bad += reads ? !std::isnan(nan_relu[i]) : nan_relu[i] != relu[i];
+        }
+    LF_CHECK(bad == 0, at + ": " + std::to_string(bad) + " outputs wrong with a NaN input");
   }
 }
 
@@ -429,9 +483,10 @@ LF_TEST(pw_dw_equals_separate_kernels) {
   const C cases[] = {{1, 16, 96, 23, 40, 3, 2, 1, 1, false}, {2, 5, 20, 17, 19, 3, 1, 1, 1, true},
                      {1, 24, 40, 30, 30, 3, 1, 1, 1, false},  {1, 7, 18, 21, 70, 5, 2, 2, 1, true},
                      {1, 9, 17, 13, 13, 3, 3, 1, 2, false},   {1, 3, 33, 9, 120, 3, 2, 1, 1, true},
-                     // small maps on the row-group path: stride 2 paired and single, stride 1 paired
-                     {1, 8, 20, 14, 14, 3, 2, 1, 1, false},   {1, 6, 19, 13, 27, 3, 2, 1, 1, true},
-                     {1, 5, 9, 11, 7, 3, 1, 1, 1, false}};
+                     // small maps: stride 2 on the row-group path paired (one pad value) and single
+                     // (per-channel pads), stride 2 and 1 by the column sweeps
+                     {1, 8, 20, 14, 14, 3, 2, 1, 1, false},   {1, 6, 19, 13, 13, 3, 2, 1, 1, true},
+                     {1, 6, 19, 13, 27, 3, 2, 1, 1, true},    {1, 5, 9, 11, 7, 3, 1, 1, 1, false}};
   for (const C& c : cases) {
     Geom G = geom(c.n, c.c, c.h, c.w, c.c, c.k, c.s, c.p, c.d, c.c);
     int64_t pg[LF_GEOM_LEN] = {c.n, c.cin, c.h, c.w, c.c, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, c.h, c.w};

@@ -5,9 +5,11 @@
 // gather. The 3x3 instances keep the nine weights in registers and run the interior of a row four
 // chunks at a time; single chunks and edges split their sum into partial chains (one FMA chain of
 // nine taps is bound by the FMA latency). A clamp is applied on the register tile; residual and
-// other activations by the shared epilogue on each finished row while it is in L1. Small maps
-// (rows of at most 31 inputs) run 3x3 strides 1 and 2 on a whole padded plane, several output rows
-// in flight (grouped_planes); other small-map kernels 16 channels at a time (channels_blocked).
+// other activations by the shared epilogue on each finished row while it is in L1. MobileNet's
+// 3x3 layers (left pad 1, strides 1 and 2) go down the plane in columns of up to four vectors
+// instead, each input row read once for all the output rows it feeds (plane_sweeps); stride-2
+// rows of at most 14 inputs run on a whole padded plane, several output rows in flight
+// (grouped_planes); other small-map kernels 16 channels at a time (channels_blocked).
 // gcc 12 reports _mm512_undefined_ps() inside the permute intrinsics as maybe-uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -313,12 +315,173 @@ inline void plane_split(const DwDims& d, const float* x, const __m512 wr[9], __m
   buffered_rows(d, stride, tile_act, y, residual, act, fill, out);
 }
 
+// Column sweeps for undilated 3x3 planes with a left pad of 1 and equal strides of 1 or 2 (stride
+// 2 on rows of more than 14 inputs; narrower ones take the row-group path): U output vectors side by side (up to 64 pixels of a row) go down
+// the whole plane, and each input row is read once for every output row it feeds. Its taps (stride
+// 1: the vector and its neighbours shifted by valignd; stride 2: the even and odd halves of 32
+// inputs and the odd one shifted for the left tap) are made once and go into the accumulator of
+// each output row that needs them (stride 1: three rows, stride 2: two). The row paths, which read
+// each input row once per output row, spent two to three times the loads and shuffles (hot, per
+// output vector: 144 x 56x56 stride 1 24 -> 8 ticks, 96 x 112x112 stride 2 50 -> 18). Rows above
+// and below the image are rows of the pad value through the same FMAs and every output is one chain
+// (bias, then kernel rows 0, 1, 2, taps left to right) however many rows the plane has, so the 1x1 +
+// depthwise kernel's strips (pad rows filled in, no vertical padding) equal the whole plane bit for
+// bit. Inputs past the row are masked loads taking the pad; a row's last partial vector is a masked
+// store, the others plain ones.
+template <int SW, int U>
+struct SweepCols {
+  __mmask16 load[U + 1], load_hi[U], store[U];  // stride 1: vectors ox0 .. ox0 + 16 U; stride 2: halves
+  bool full[U];
+  SweepCols(const DwDims& d, int64_t ox0) {
+    for (int u = 0; u <= U; ++u) load[u] = lanes(0, d.w - SW * (ox0 + 16 * u));
+    for (int u = 0; u < U; ++u) {
+      load_hi[u] = lanes(0, d.w - SW * (ox0 + 16 * u) - 16);
+      store[u] = lanes(0, d.ow - ox0 - 16 * u);
+      full[u] = ox0 + 16 * (u + 1) <= d.ow;
+    }
+  }
+  void put(float* yr, int u, __m512 v) const {
+    if (full[u]) _mm512_storeu_ps(yr + 16 * u, v);
+    else _mm512_mask_storeu_ps(yr + 16 * u, store[u], v);
+  }
+};
+
+// Calls f(u, left, centre, right) with the taps of each of the U output vectors from ox0 on input
+// row r (null: a pad row), each made just before its use (all of them at once would not fit the
+// registers beside the accumulators).
+template <int SW, int U, class F>
+__attribute__((always_inline)) inline void sweep_row(const DwDims& d, const float* r, int64_t ox0,
+                                                     const SweepCols<SW, U>& cols, __m512 pad, F f) {
+  if (r == nullptr) {
+    for (int u = 0; u < U; ++u) f(u, pad, pad, pad);
+    return;
+  }
+  if constexpr (SW == 1) {
+    __m512 prev = ox0 == 0 ? pad : _mm512_mask_loadu_ps(pad, lanes(0, d.w - ox0 + 16), r + ox0 - 16);
+    __m512 cur = _mm512_mask_loadu_ps(pad, cols.load[0], r + ox0);
+    for (int u = 0; u < U; ++u) {
+      const __m512 next = _mm512_mask_loadu_ps(pad, cols.load[u + 1], r + ox0 + 16 * (u + 1));
+      const __m512i c = _mm512_castps_si512(cur);
+      f(u, _mm512_castsi512_ps(_mm512_alignr_epi32(c, _mm512_castps_si512(prev), 15)), cur,
+        _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(next), c, 1)));
+      prev = cur;
+      cur = next;
+    }
+  } else {
+    // Output ox reads inputs 2 ox - 1, 2 ox and 2 ox + 1: the odd inputs one lane over, the even, the odd.
+    __m512 prev = ox0 == 0 ? pad : _mm512_mask_loadu_ps(pad, lanes(15, d.w - 2 * ox0 + 16), r + 2 * ox0 - 16);
+    for (int u = 0; u < U; ++u) {
+      const float* p = r + 2 * (ox0 + 16 * u);
+      const __m512 a = _mm512_mask_loadu_ps(pad, cols.load[u], p), b = _mm512_mask_loadu_ps(pad, cols.load_hi[u], p + 16);
+      const __m512 odd = _mm512_permutex2var_ps(a, odd_lanes(), b);
+      f(u, _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(odd), _mm512_castps_si512(prev), 15)),
+        _mm512_permutex2var_ps(a, even_lanes(), b), odd);
+      prev = odd;  // lane 15: the input left of the next vector's first output
+    }
+  }
+}
+
+// acc += kernel row i's taps (one chain: left, centre, right).
+__attribute__((always_inline)) inline __m512 sweep_add(__m512 acc, const __m512 wr[9], int i, __m512 l, __m512 c,
+                                                       __m512 r) {
+  acc = _mm512_fmadd_ps(wr[i * 3], l, acc);
+  acc = _mm512_fmadd_ps(wr[i * 3 + 1], c, acc);
+  return _mm512_fmadd_ps(wr[i * 3 + 2], r, acc);
+}
+
+// One column of U output vectors from ox0 down the plane.
+template <int SW, int U>
+__attribute__((always_inline)) inline void sweep_column(const DwDims& d, const float* x, const __m512 wr[9], __m512 pad,
+                                                        __m512 b, const TileAct& act, int64_t ox0, float* y) {
+  const SweepCols<SW, U> cols(d, ox0);
+  auto row = [&](int64_t iy) -> const float* { return iy >= 0 && iy < d.h ? x + iy * d.w : nullptr; };
+  auto put = [&](int64_t oy, const __m512* acc) __attribute__((always_inline)) {
+    float* yr = y + oy * d.ow + ox0;
+    for (int u = 0; u < U; ++u) cols.put(yr, u, act(acc[u]));
+  };
+  if constexpr (SW == 1) {
+    // Step s reads input row s - pt: kernel row 0 of output row s (c), 1 of s - 1 (m), 2 of s - 2 (a).
+    __m512 a[U], m[U], c[U];
+    for (int u = 0; u < U; ++u) a[u] = m[u] = c[u] = b;
+    auto step = [&](int64_t s, bool to_a, bool to_m, bool to_c) __attribute__((always_inline)) {
+      sweep_row<SW, U>(d, row(s - d.pt), ox0, cols, pad, [&](int u, __m512 l, __m512 ce, __m512 r) __attribute__((always_inline)) {
+        if (to_c) c[u] = sweep_add(c[u], wr, 0, l, ce, r);
+        if (to_m) m[u] = sweep_add(m[u], wr, 1, l, ce, r);
+        if (to_a) a[u] = sweep_add(a[u], wr, 2, l, ce, r);
+      });
+      if (to_a) put(s - 2, a);
+      for (int u = 0; u < U; ++u) {
+        a[u] = m[u];
+        m[u] = c[u];
+        c[u] = b;
+      }
+    };
+    int64_t s = 0;
+    for (; s < 2 && s < d.oh + 2; ++s) step(s, s >= 2, s >= 1 && s <= d.oh, s < d.oh);
+    for (; s < d.oh; ++s) step(s, true, true, true);
+    for (; s < d.oh + 2; ++s) step(s, s >= 2, s >= 1 && s <= d.oh, s < d.oh);
+  } else {
+    // Output row oy reads input rows 2 oy - pt (kernel row 0; row 2 of output oy - 1), 2 oy - pt + 1 (row 1).
+    __m512 a[U], c[U];
+    for (int u = 0; u < U; ++u) a[u] = c[u] = b;
+    for (int64_t oy = 0; oy <= d.oh; ++oy) {
+      const bool last = oy == d.oh;
+      sweep_row<SW, U>(d, row(2 * oy - d.pt), ox0, cols, pad, [&](int u, __m512 l, __m512 ce, __m512 r) __attribute__((always_inline)) {
+        if (oy > 0) a[u] = sweep_add(a[u], wr, 2, l, ce, r);
+        if (!last) c[u] = sweep_add(c[u], wr, 0, l, ce, r);
+      });
+      if (oy > 0) put(oy - 1, a);
+      if (last) break;
+      sweep_row<SW, U>(d, row(2 * oy - d.pt + 1), ox0, cols, pad, [&](int u, __m512 l, __m512 ce, __m512 r) __attribute__((always_inline)) {
+        a[u] = sweep_add(c[u], wr, 1, l, ce, r);
+        c[u] = b;
+      });
+    }
+  }
+}
+
+// Whether a plane takes the column sweeps: undilated 3x3, equal strides 1 or 2, left pad 1, and for
+// stride 2 rows of more than 14 inputs (narrower ones pair two planes in the row-group path, which
+// is faster there). Nothing here depends on the plane's height or vertical padding: a strip of rows
+// takes the path its whole plane takes.
+inline bool sweeps(const DwDims& d) {
+  return d.kh == 3 && d.kw == 3 && d.dh == 1 && d.dw == 1 && d.pl == 1 && d.sh == d.sw &&
+         (d.sw == 1 || (d.sw == 2 && d.w > 14));
+}
+
+template <int SW>
+void plane_sweeps(const DwDims& d, const float* x, const float* wk, float bias, float padv, float* y,
+                  const float* residual, const lf_epilogue& act) {
+  const __m512 pad = _mm512_set1_ps(padv), b = _mm512_set1_ps(bias);
+  const TileAct tile_act(act, residual != nullptr);
+  __m512 wr[9];
+  for (int t = 0; t < 9; ++t) wr[t] = _mm512_set1_ps(wk[t]);
+  int64_t ox = 0;
+  for (; ox + 48 < d.ow; ox += 64) sweep_column<SW, 4>(d, x, wr, pad, b, tile_act, ox, y);
+  if (ox + 16 < d.ow) {
+    sweep_column<SW, 2>(d, x, wr, pad, b, tile_act, ox, y);
+    ox += 32;
+  }
+  if (ox < d.ow) sweep_column<SW, 1>(d, x, wr, pad, b, tile_act, ox, y);
+  if (!tile_act.inline_act) {
+    lf_epilogue e = act;
+    e.residual = residual;
+    kKernels.epilogue(y, 1, d.oh * d.ow, d.oh * d.ow, e);
+  }
+}
+
 // One channel plane. A row's chunks whose taps all lie inside the row (the interior) load
 // without masks; for 3x3 kernels the weights stay in registers and rows above or below the
 // image add weight x pad.
 template <int SW, bool K3>
 void plane(const DwDims& d, const float* x, const float* wk, float bias, float padv, float* y, const float* residual,
            const lf_epilogue& act) {
+  if constexpr (K3 && SW > 0) {
+    if (sweeps(d)) {
+      plane_sweeps<SW>(d, x, wk, bias, padv, y, residual, act);
+      return;
+    }
+  }
   const __m512 pad = _mm512_set1_ps(padv), b = _mm512_set1_ps(bias);
   const TileAct tile_act(act, residual != nullptr);
   __m512 wr[9];
@@ -423,16 +586,15 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
 // Floats of the padded plane of the row-group path (on the stack: 16 KB).
 constexpr int64_t kGroupedPlane = 4096;
 
-// The row-group path's floats per padded input row (0: it does not apply): undilated 3x3 planes of
-// stride 1 or 2 (both ways) with a left pad of 1, rows of at most 31 inputs and a top pad of at
-// most 2, whose padded plane fits kGroupedPlane. Stride 1: the padded row, 16 or 32 floats (more
-// than w); stride 2: its even and odd halves, 16 floats each.
-inline int64_t grouped_width(const DwDims& d) {
-  if (d.kh != 3 || d.kw != 3 || d.sh != d.sw || d.sw > 2 || d.dh != 1 || d.dw != 1 || d.pl != 1 || d.w > 31 ||
-      d.pt > 2 || d.ow > (d.sw == 1 ? d.w : 16))
-    return 0;
-  const int64_t wp = d.sw == 2 ? 32 : (d.w + 16) / 16 * 16, rows = d.sw == 2 ? 2 * d.oh + 1 : d.oh + 2;
-  return 16 + rows * wp + 80 <= kGroupedPlane ? wp : 0;
+// Whether a plane takes the row-group path: undilated 3x3 planes of stride 2 (both ways) with a
+// left pad of 1, rows of at most 14 inputs (wider ones take the column sweeps) and at most 16
+// outputs, a top pad of at most 2, whose padded plane (rows as even and odd halves of 16 floats)
+// fits kGroupedPlane.
+inline bool grouped(const DwDims& d) {
+  if (d.kh != 3 || d.kw != 3 || d.sh != 2 || d.sw != 2 || d.dh != 1 || d.dw != 1 || d.pl != 1 || d.w > 14 ||
+      d.pt > 2 || d.ow > 16)
+    return false;
+  return 16 + (2 * d.oh + 1) * 32 + 80 <= kGroupedPlane;
 }
 
 // The sums of U consecutive stride-2 output rows from oy, each one vector of at most 16 outputs,
@@ -454,28 +616,21 @@ inline Chunks3x3<U, 3> split_row_sums(const float* in, const __m512 wr[9], __m51
   return c;
 }
 
-// 3x3 planes of small maps (7..28-pixel rows: a row was one or two vectors, mostly partial, and its
-// single chunk one short FMA chain) with consecutive output rows in flight. Stride 1: the plane is
-// copied into rows of wp floats (a multiple of 16, more than w): inputs at 0..w-1, the pad after
-// them, which is also the left pad of the next row; rows above and below the image are pad. Every
-// vector of the padded plane is then one aligned output vector of the same grid, reading the
-// vectors above and below it shifted by valignd (aligned_sums<1, U>), and runs of four are
-// independent: four vectors of one plane in flight whatever the row width. Stride 2: each padded
-// row is copied as its even and odd halves (split_row_sums), one output row per vector. Each output
-// vector is stored as its row's first ow floats (the rest overwritten by the next row's; the
-// plane's last rows masked). Three partial sums per vector wherever its run starts, so a strip of
-// rows (the 1x1 + depthwise kernel's) equals the whole plane's bit for bit. PAIR (stride-1 rows of
-// at most 7 inputs, stride-2 rows of at most 14) holds two planes side by side, lanes 0-7 and 8-15,
-// each with its own weights and bias (their pad columns are each other's left pad, so the two
-// planes' pad values must be equal); an odd last plane pairs with nothing.
-template <bool PAIR, bool S2>
-void grouped_planes(const int64_t* g, const DwDims& d, int64_t wp, const float* x, const float* weight,
-                    const float* bias, const float* pad_values, const float* residual, float* y,
-                    const lf_epilogue& e) {
+// Stride-2 3x3 planes of small maps (rows of at most 14 inputs: one partial vector of at most 7
+// outputs, its single chunk one short FMA chain) with consecutive output rows in flight: each
+// padded row is copied as its even and odd halves (split_row_sums), one output row per vector, runs
+// of four independent. Each output vector is stored as its row's first ow floats (the rest
+// overwritten by the next row's; the plane's last rows masked). Three partial sums per vector
+// wherever its run starts, so a strip of rows (the 1x1 + depthwise kernel's) equals the whole
+// plane's bit for bit. PAIR (rows of at most 14 inputs, at most 7 outputs) holds two planes side by
+// side, lanes 0-7 and 8-15, each with its own weights and bias (their pad columns are each other's
+// left pad, so the two planes' pad values must be equal); an odd last plane pairs with nothing.
+template <bool PAIR>
+void grouped_planes(const int64_t* g, const DwDims& d, const float* x, const float* weight, const float* bias,
+                    const float* pad_values, const float* residual, float* y, const lf_epilogue& e) {
   alignas(64) float buf[kGroupedPlane];
-  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow;
-  const int64_t vecs = S2 ? d.oh : d.oh * wp / 16, padded_rows = S2 ? 2 * d.oh + 1 : d.oh + 2;
-  const int row_shift = !S2 && wp == 32 ? 1 : 0;  // vectors per output row: 1 or 2
+  constexpr int64_t wp = 32;  // floats per padded row: its even and odd halves
+  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow, padded_rows = 2 * d.oh + 1;
   float* in = buf + 16;  // the vector before row 0: the left pad of its first input
   const int64_t end = padded_rows * wp + 64;  // the padded rows, and the vectors past them the last run reads
   const TileAct tile_act(e, residual != nullptr);
@@ -504,47 +659,30 @@ void grouped_planes(const int64_t* g, const DwDims& d, int64_t wp, const float* 
       for (int64_t r = 0; r < padded_rows; ++r) {
         const int64_t iy = r - d.pt;
         float* row = in + r * wp;
-        const bool inside = iy >= 0 && iy < d.h;
-        if (S2) {
-          // Padded column 2t + 1 is input 2t, 2t the input before it (column 0 the left pad).
-          __m512 ev = pad, od = pad;
-          if (inside) {
-            const float* src = xs + iy * d.w;
-            const __m512 v0 = _mm512_mask_loadu_ps(pad, lanes(0, d.w), src);
-            // A pair's second plane takes the place of inputs 16-31: its halves land in lanes 8-15.
-            const __m512 v1 = two ? _mm512_mask_loadu_ps(pad, lanes(0, d.w), src + hw)
-                                  : _mm512_mask_loadu_ps(pad, lanes(0, d.w - 16), src + 16);
-            od = _mm512_permutex2var_ps(v0, even_lanes(), v1);
-            ev = _mm512_castsi512_ps(_mm512_alignr_epi32(
-                _mm512_castps_si512(_mm512_permutex2var_ps(v0, odd_lanes(), v1)), _mm512_castps_si512(pad), 15));
-          }
-          _mm512_store_ps(row, ev);
-          _mm512_store_ps(row + 16, od);
-          continue;
+        // Padded column 2t + 1 is input 2t, 2t the input before it (column 0 the left pad).
+        __m512 ev = pad, od = pad;
+        if (iy >= 0 && iy < d.h) {
+          const float* src = xs + iy * d.w;
+          const __m512 v0 = _mm512_mask_loadu_ps(pad, lanes(0, d.w), src);
+          // A pair's second plane takes the place of inputs 16-31: its halves land in lanes 8-15.
+          const __m512 v1 = two ? _mm512_mask_loadu_ps(pad, lanes(0, d.w), src + hw) : pad;
+          od = _mm512_permutex2var_ps(v0, even_lanes(), v1);
+          ev = _mm512_castsi512_ps(_mm512_alignr_epi32(
+              _mm512_castps_si512(_mm512_permutex2var_ps(v0, odd_lanes(), v1)), _mm512_castps_si512(pad), 15));
         }
-        for (int64_t q = 0; q < wp; q += 16) {
-          __m512 v = pad;
-          if (inside) {
-            v = _mm512_mask_loadu_ps(pad, lanes(0, d.w - q), xs + iy * d.w + q);
-            if (two) v = _mm512_mask_loadu_ps(v, lanes(8, 8 + d.w), xs + hw + iy * d.w - 8);
-          }
-          _mm512_store_ps(row + q, v);
-        }
+        _mm512_store_ps(row, ev);
+        _mm512_store_ps(row + 16, od);
       }
       for (int64_t q = padded_rows * wp; q < end; q += 16) _mm512_store_ps(in + q, pad);
-      const float* rows[3] = {in, in + wp, in + 2 * wp};
-      row_chunks(16 * vecs, [&](auto u, int64_t q) __attribute__((always_inline)) {
+      row_chunks(16 * d.oh, [&](auto u, int64_t q) __attribute__((always_inline)) {
         constexpr int U = decltype(u)::value;
-        const Chunks3x3<U, 3> s = [&] {
-          if constexpr (S2) return split_row_sums<U>(in, wr, pad, bv, q / 16);
-          else return aligned_sums<1, U, 3>(rows, wr, pad, bv, q);
-        }();
+        const Chunks3x3<U, 3> s = split_row_sums<U>(in, wr, pad, bv, q / 16);
         for (int k = 0; k < U; ++k) {
-          const int64_t v = q / 16 + k, oy = v >> row_shift, ox = (v & row_shift) * 16, at = oy * d.ow + ox;
-          if (v >= vecs || ox >= d.ow) continue;
+          const int64_t oy = q / 16 + k, at = oy * d.ow;
+          if (oy >= d.oh) continue;
           const __m512 out = tile_act(s.sum(k));
           if (at + 16 <= ohw) _mm512_storeu_ps(yp + at, out);
-          else _mm512_mask_storeu_ps(yp + at, lanes(0, d.ow - ox), out);
+          else _mm512_mask_storeu_ps(yp + at, lanes(0, d.ow), out);
           if (two) {
             const __m256 high = _mm512_extractf32x8_ps(out, 1);
             if (at + 8 <= ohw) _mm256_storeu_ps(yp + d.ycs + at, high);
@@ -558,21 +696,16 @@ void grouped_planes(const int64_t* g, const DwDims& d, int64_t wp, const float* 
   }
 }
 
-void channels_grouped(const int64_t* g, const DwDims& d, int64_t wp, const float* x, const float* weight,
-                      const float* bias, const float* pad_values, const float* residual, float* y,
-                      const lf_epilogue& e) {
+void channels_grouped(const int64_t* g, const DwDims& d, const float* x, const float* weight, const float* bias,
+                      const float* pad_values, const float* residual, float* y, const lf_epilogue& e) {
   bool same_pad = true;  // pairs share their pad columns
   if (pad_values != nullptr)
     for (int64_t ch = 1; ch < g[LF_GEOM_IN_C] && same_pad; ++ch)
       same_pad = std::memcmp(&pad_values[ch], &pad_values[0], sizeof(float)) == 0;
-  // A pair's plane in 8 lanes: stride 1 its inputs and a pad column; stride 2 its even and odd halves
-  // (inputs 14 and 15, its last even and odd ones, the pad).
-  const bool pair = same_pad && (d.sw == 2 ? d.w <= 14 && d.ow <= 7 : d.w <= 7);
-  using Fn = void (*)(const int64_t*, const DwDims&, int64_t, const float*, const float*, const float*, const float*,
-                      const float*, float*, const lf_epilogue&);
-  const Fn fn = d.sw == 2 ? (pair ? grouped_planes<true, true> : grouped_planes<false, true>)
-                          : (pair ? grouped_planes<true, false> : grouped_planes<false, false>);
-  fn(g, d, wp, x, weight, bias, pad_values, residual, y, e);
+  // A pair's plane in 8 lanes: its padded row (the left pad, at most 14 inputs, the pad) as even and
+  // odd halves of 8.
+  if (same_pad && d.ow <= 7) grouped_planes<true>(g, d, x, weight, bias, pad_values, residual, y, e);
+  else grouped_planes<false>(g, d, x, weight, bias, pad_values, residual, y, e);
 }
 
 // Padded input pixels and output pixels of one strip of the 16-channel path (on the stack, 16
@@ -709,8 +842,10 @@ void dwconv_strided(const int64_t* g, int64_t ycs, const float* x, const float* 
   act.bias = nullptr;
   act.bias_mode = LF_BIAS_NONE;
   const bool k3 = d.kh == 3 && d.kw == 3;
-  const int64_t strip = blocked_rows(d), grouped = grouped_width(d);
-  if (grouped > 0) channels_grouped(g, d, grouped, x, weight, bias, pad_values, residual, y, act);
+  const int64_t strip = blocked_rows(d);
+  if (sweeps(d) && d.sw == 1) channels<1, true>(g, d, x, weight, bias, pad_values, residual, y, act);
+  else if (sweeps(d)) channels<2, true>(g, d, x, weight, bias, pad_values, residual, y, act);
+  else if (grouped(d)) channels_grouped(g, d, x, weight, bias, pad_values, residual, y, act);
   else if (strip > 0) channels_blocked(g, d, strip, x, weight, bias, pad_values, residual, y, act);
   else if (k3 && d.sw == 1) channels<1, true>(g, d, x, weight, bias, pad_values, residual, y, act);
   else if (k3 && d.sw == 2) channels<2, true>(g, d, x, weight, bias, pad_values, residual, y, act);

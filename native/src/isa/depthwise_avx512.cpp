@@ -316,8 +316,9 @@ inline void plane_split(const DwDims& d, const float* x, const __m512 wr[9], __m
 }
 
 // Column sweeps for undilated 3x3 planes with a left pad of 1 and equal strides of 1 or 2 (stride
-// 2 on rows of more than 14 inputs; narrower ones take the row-group path): U output vectors side by side (up to 64 pixels of a row) go down
-// the whole plane, and each input row is read once for every output row it feeds. Its taps (stride
+// 2 on rows of more than 14 inputs; narrower ones take the row-group path): U output vectors side
+// by side (up to 64 pixels of a row) go down the whole plane, and each input row is read once for
+// every output row it feeds. Its taps (stride
 // 1: the vector and its neighbours shifted by valignd; stride 2: the even and odd halves of 32
 // inputs and the odd one shifted for the left tap) are made once and go into the accumulator of
 // each output row that needs them (stride 1: three rows, stride 2: two). The row paths, which read
@@ -372,7 +373,8 @@ __attribute__((always_inline)) inline void sweep_row(const DwDims& d, const floa
     __m512 prev = ox0 == 0 ? pad : _mm512_mask_loadu_ps(pad, lanes(15, d.w - 2 * ox0 + 16), r + 2 * ox0 - 16);
     for (int u = 0; u < U; ++u) {
       const float* p = r + 2 * (ox0 + 16 * u);
-      const __m512 a = _mm512_mask_loadu_ps(pad, cols.load[u], p), b = _mm512_mask_loadu_ps(pad, cols.load_hi[u], p + 16);
+      const __m512 a = _mm512_mask_loadu_ps(pad, cols.load[u], p);
+      const __m512 b = _mm512_mask_loadu_ps(pad, cols.load_hi[u], p + 16);
       const __m512 odd = _mm512_permutex2var_ps(a, odd_lanes(), b);
       f(u, _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(odd), _mm512_castps_si512(prev), 15)),
         _mm512_permutex2var_ps(a, even_lanes(), b), odd);
@@ -404,7 +406,8 @@ __attribute__((always_inline)) inline void sweep_column(const DwDims& d, const f
     __m512 a[U], m[U], c[U];
     for (int u = 0; u < U; ++u) a[u] = m[u] = c[u] = b;
     auto step = [&](int64_t s, bool to_a, bool to_m, bool to_c) __attribute__((always_inline)) {
-      sweep_row<SW, U>(d, row(s - d.pt), ox0, cols, pad, [&](int u, __m512 l, __m512 ce, __m512 r) __attribute__((always_inline)) {
+      sweep_row<SW, U>(d, row(s - d.pt), ox0, cols, pad,
+                       [&](int u, __m512 l, __m512 ce, __m512 r) __attribute__((always_inline)) {
         if (to_c) c[u] = sweep_add(c[u], wr, 0, l, ce, r);
         if (to_m) m[u] = sweep_add(m[u], wr, 1, l, ce, r);
         if (to_a) a[u] = sweep_add(a[u], wr, 2, l, ce, r);
@@ -426,13 +429,15 @@ __attribute__((always_inline)) inline void sweep_column(const DwDims& d, const f
     for (int u = 0; u < U; ++u) a[u] = c[u] = b;
     for (int64_t oy = 0; oy <= d.oh; ++oy) {
       const bool last = oy == d.oh;
-      sweep_row<SW, U>(d, row(2 * oy - d.pt), ox0, cols, pad, [&](int u, __m512 l, __m512 ce, __m512 r) __attribute__((always_inline)) {
+      sweep_row<SW, U>(d, row(2 * oy - d.pt), ox0, cols, pad,
+                       [&](int u, __m512 l, __m512 ce, __m512 r) __attribute__((always_inline)) {
         if (oy > 0) a[u] = sweep_add(a[u], wr, 2, l, ce, r);
         if (!last) c[u] = sweep_add(c[u], wr, 0, l, ce, r);
       });
       if (oy > 0) put(oy - 1, a);
       if (last) break;
-      sweep_row<SW, U>(d, row(2 * oy - d.pt + 1), ox0, cols, pad, [&](int u, __m512 l, __m512 ce, __m512 r) __attribute__((always_inline)) {
+      sweep_row<SW, U>(d, row(2 * oy - d.pt + 1), ox0, cols, pad,
+                       [&](int u, __m512 l, __m512 ce, __m512 r) __attribute__((always_inline)) {
         a[u] = sweep_add(c[u], wr, 1, l, ce, r);
         c[u] = b;
       });

@@ -455,12 +455,8 @@ inline bool sweeps(const DwDims& d) {
 }
 
 template <int SW>
-void plane_sweeps(const DwDims& d, const float* x, const float* wk, float bias, float padv, float* y,
-                  const float* residual, const lf_epilogue& act) {
-  const __m512 pad = _mm512_set1_ps(padv), b = _mm512_set1_ps(bias);
-  const TileAct tile_act(act, residual != nullptr);
-  __m512 wr[9];
-  for (int t = 0; t < 9; ++t) wr[t] = _mm512_set1_ps(wk[t]);
+void plane_sweeps(const DwDims& d, const float* x, const __m512 wr[9], __m512 pad, __m512 b, const TileAct& tile_act,
+                  float* y, const float* residual, const lf_epilogue& act) {
   int64_t ox = 0;
   for (; ox + 48 < d.ow; ox += 64) sweep_column<SW, 4>(d, x, wr, pad, b, tile_act, ox, y);
   if (ox + 16 < d.ow) {
@@ -481,17 +477,17 @@ void plane_sweeps(const DwDims& d, const float* x, const float* wk, float bias, 
 template <int SW, bool K3>
 void plane(const DwDims& d, const float* x, const float* wk, float bias, float padv, float* y, const float* residual,
            const lf_epilogue& act) {
-  if constexpr (K3 && SW > 0) {
-    if (sweeps(d)) {
-      plane_sweeps<SW>(d, x, wk, bias, padv, y, residual, act);
-      return;
-    }
-  }
   const __m512 pad = _mm512_set1_ps(padv), b = _mm512_set1_ps(bias);
   const TileAct tile_act(act, residual != nullptr);
   __m512 wr[9];
   if (K3)
     for (int t = 0; t < 9; ++t) wr[t] = _mm512_set1_ps(wk[t]);
+  if constexpr (K3 && SW > 0) {
+    if (sweeps(d)) {
+      plane_sweeps<SW>(d, x, wr, pad, b, tile_act, y, residual, act);
+      return;
+    }
+  }
   const int64_t sw = SW > 0 ? SW : d.sw;
   const int64_t span = (SW == 2 ? 32 : 15 * sw + 1) + (d.kw - 1) * d.dw;  // inputs one chunk reads per row
   const int64_t x0 = (d.pl + sw - 1) / sw, x1 = d.w + d.pl < span ? 0 : (d.w + d.pl - span) / sw + 1;

@@ -148,7 +148,7 @@ LF_TEST(dwconv_asymmetric_strides_match_reference) {
 // several output rows in flight, two planes side by side when their pad values are equal (odd and
 // even channel counts; per-channel pad values differ and go one plane at a time). Top pads 0..2, a
 // right or bottom pad of 0 (fewer outputs), one- and two-row images, batches, the residual through
-// the epilogue.
+// the epilogue; planes of more output rows than the row-group path buffers at once.
 LF_TEST(dwconv_small_maps_match_reference) {
   struct C { int64_t n, c, h, w, s, pt, pb, pr; int pad; bool res; };  // pad: 0 none, 1 per channel, 2 one value
   const C cases[] = {{1, 5, 7, 7, 1, 1, 1, 1, 0, false},  {2, 6, 7, 7, 1, 1, 1, 1, 2, true},   {1, 7, 6, 5, 1, 1, 1, 1, 1, false},
@@ -158,7 +158,10 @@ LF_TEST(dwconv_small_maps_match_reference) {
                      {1, 5, 1, 6, 1, 1, 1, 1, 2, true},   {1, 2, 1, 1, 1, 1, 1, 1, 0, false},  {1, 33, 14, 14, 1, 1, 1, 1, 0, false},
                      {1, 5, 14, 14, 2, 1, 1, 1, 0, false}, {2, 6, 13, 13, 2, 1, 1, 1, 2, true},  {1, 3, 14, 14, 2, 1, 1, 1, 1, true},
                      {1, 4, 9, 12, 2, 2, 0, 0, 2, false},  {1, 3, 28, 28, 2, 1, 1, 1, 0, true},  {1, 2, 31, 31, 2, 0, 1, 1, 1, false},
-                     {1, 3, 15, 15, 2, 1, 1, 1, 2, true},  {1, 2, 3, 5, 2, 1, 1, 1, 0, false},   {1, 7, 1, 2, 2, 1, 1, 1, 2, true}};
+                     {1, 3, 15, 15, 2, 1, 1, 1, 2, true},  {1, 2, 3, 5, 2, 1, 1, 1, 0, false},   {1, 7, 1, 2, 2, 1, 1, 1, 2, true},
+                     // taller than the row-group buffer holds at once: pieces of 62 output rows
+                     {1, 3, 131, 12, 2, 1, 1, 1, 2, true}, {1, 3, 140, 13, 2, 2, 0, 0, 1, false},
+                     {1, 2, 250, 14, 2, 1, 1, 1, 0, true}};
   for (int isa : isas()) {
     for (const C& c : cases) {
       Geom G = geom(c.n, c.c, c.h, c.w, c.c, 3, c.s, 1, 1, c.c);
@@ -486,7 +489,10 @@ LF_TEST(pw_dw_equals_separate_kernels) {
                      // small maps: stride 2 on the row-group path paired (one pad value) and single
                      // (per-channel pads), stride 2 and 1 by the column sweeps
                      {1, 8, 20, 14, 14, 3, 2, 1, 1, false},   {1, 6, 19, 13, 13, 3, 2, 1, 1, true},
-                     {1, 6, 19, 13, 27, 3, 2, 1, 1, true},    {1, 5, 9, 11, 7, 3, 1, 1, 1, false}};
+                     {1, 6, 19, 13, 27, 3, 2, 1, 1, true},    {1, 5, 9, 11, 7, 3, 1, 1, 1, false},
+                     // tall narrow stride-2 planes (more output rows than the row-group path's
+                     // buffer holds at once), paired and single
+                     {1, 4, 6, 131, 12, 3, 2, 1, 1, false},   {1, 4, 5, 140, 13, 3, 2, 1, 1, true}};
   for (const C& c : cases) {
     Geom G = geom(c.n, c.c, c.h, c.w, c.c, c.k, c.s, c.p, c.d, c.c);
     int64_t pg[LF_GEOM_LEN] = {c.n, c.cin, c.h, c.w, c.c, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, c.h, c.w};

@@ -587,15 +587,18 @@ void plane(const DwDims& d, const float* x, const float* wk, float bias, float p
 // Floats of the padded plane of the row-group path (on the stack: 16 KB).
 constexpr int64_t kGroupedPlane = 4096;
 
+// Output rows of one piece of a plane on the row-group path: its padded rows (2 per output row and
+// one more, as even and odd halves of 16 floats), the vector before them and the pad vectors past
+// them within kGroupedPlane. Taller planes go a piece at a time.
+constexpr int64_t kGroupedRows = ((kGroupedPlane - 96) / 32 - 1) / 2;
+
 // Whether a plane takes the row-group path: undilated 3x3 planes of stride 2 (both ways) with a
 // left pad of 1, rows of at most 14 inputs (wider ones take the column sweeps) and at most 16
-// outputs, a top pad of at most 2, whose padded plane (rows as even and odd halves of 16 floats)
-// fits kGroupedPlane.
+// outputs, a top pad of at most 2. Whatever the plane's height, so that a strip of its rows (the
+// 1x1 + depthwise kernel's) takes the same path as the whole plane.
 inline bool grouped(const DwDims& d) {
-  if (d.kh != 3 || d.kw != 3 || d.sh != 2 || d.sw != 2 || d.dh != 1 || d.dw != 1 || d.pl != 1 || d.w > 14 ||
-      d.pt > 2 || d.ow > 16)
-    return false;
-  return 16 + (2 * d.oh + 1) * 32 + 80 <= kGroupedPlane;
+  return d.kh == 3 && d.kw == 3 && d.sh == 2 && d.sw == 2 && d.dh == 1 && d.dw == 1 && d.pl == 1 && d.w <= 14 &&
+         d.pt <= 2 && d.ow <= 16;
 }
 
 // The sums of U consecutive stride-2 output rows from oy, each one vector of at most 16 outputs,
@@ -623,7 +626,8 @@ inline Chunks3x3<U, 3> split_row_sums(const float* in, const __m512 wr[9], __m51
 // of four independent. Each output vector is stored as its row's first ow floats (the rest
 // overwritten by the next row's; the plane's last rows masked). Three partial sums per vector
 // wherever its run starts, so a strip of rows (the 1x1 + depthwise kernel's) equals the whole
-// plane's bit for bit. PAIR (rows of at most 14 inputs, at most 7 outputs) holds two planes side by
+// plane's bit for bit; a plane of more than kGroupedRows output rows is done in pieces of rows the
+// same way. PAIR (rows of at most 14 inputs, at most 7 outputs) holds two planes side by
 // side, lanes 0-7 and 8-15, each with its own weights and bias (their pad columns are each other's
 // left pad, so the two planes' pad values must be equal); an odd last plane pairs with nothing.
 template <bool PAIR>
@@ -631,9 +635,8 @@ void grouped_planes(const int64_t* g, const DwDims& d, const float* x, const flo
                     const float* pad_values, const float* residual, float* y, const lf_epilogue& e) {
   alignas(64) float buf[kGroupedPlane];
   constexpr int64_t wp = 32;  // floats per padded row: its even and odd halves
-  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow, padded_rows = 2 * d.oh + 1;
+  const int64_t c = g[LF_GEOM_IN_C], hw = d.h * d.w, ohw = d.oh * d.ow;
   float* in = buf + 16;  // the vector before row 0: the left pad of its first input
-  const int64_t end = padded_rows * wp + 64;  // the padded rows, and the vectors past them the last run reads
   const TileAct tile_act(e, residual != nullptr);
   constexpr __mmask16 kHigh = 0xff00;
   lf_epilogue ep = e;
@@ -657,40 +660,45 @@ void grouped_planes(const int64_t* g, const DwDims& d, const float* x, const flo
         for (int t = 0; t < 9; ++t) wr[t] = _mm512_mask_mov_ps(wr[t], kHigh, _mm512_set1_ps(weight[(ch + 1) * 9 + t]));
       }
       _mm512_store_ps(buf, pad);
-      for (int64_t r = 0; r < padded_rows; ++r) {
-        const int64_t iy = r - d.pt;
-        float* row = in + r * wp;
-        // Padded column 2t + 1 is input 2t, 2t the input before it (column 0 the left pad).
-        __m512 ev = pad, od = pad;
-        if (iy >= 0 && iy < d.h) {
-          const float* src = xs + iy * d.w;
-          const __m512 v0 = _mm512_mask_loadu_ps(pad, lanes(0, d.w), src);
-          // A pair's second plane takes the place of inputs 16-31: its halves land in lanes 8-15.
-          const __m512 v1 = two ? _mm512_mask_loadu_ps(pad, lanes(0, d.w), src + hw) : pad;
-          od = _mm512_permutex2var_ps(v0, even_lanes(), v1);
-          ev = _mm512_castsi512_ps(_mm512_alignr_epi32(
-              _mm512_castps_si512(_mm512_permutex2var_ps(v0, odd_lanes(), v1)), _mm512_castps_si512(pad), 15));
-        }
-        _mm512_store_ps(row, ev);
-        _mm512_store_ps(row + 16, od);
-      }
-      for (int64_t q = padded_rows * wp; q < end; q += 16) _mm512_store_ps(in + q, pad);
-      row_chunks(16 * d.oh, [&](auto u, int64_t q) __attribute__((always_inline)) {
-        constexpr int U = decltype(u)::value;
-        const Chunks3x3<U, 3> s = split_row_sums<U>(in, wr, pad, bv, q / 16);
-        for (int k = 0; k < U; ++k) {
-          const int64_t oy = q / 16 + k, at = oy * d.ow;
-          if (oy >= d.oh) continue;
-          const __m512 out = tile_act(s.sum(k));
-          if (at + 16 <= ohw) _mm512_storeu_ps(yp + at, out);
-          else _mm512_mask_storeu_ps(yp + at, lanes(0, d.ow), out);
-          if (two) {
-            const __m256 high = _mm512_extractf32x8_ps(out, 1);
-            if (at + 8 <= ohw) _mm256_storeu_ps(yp + d.ycs + at, high);
-            else _mm256_mask_storeu_ps(yp + d.ycs + at, static_cast<__mmask8>(lanes(0, d.ow)), high);
+      for (int64_t o0 = 0; o0 < d.oh; o0 += kGroupedRows) {
+        // Output rows o0 .. o0 + n - 1 from padded rows 2 o0 .. 2 (o0 + n).
+        const int64_t n = d.oh - o0 < kGroupedRows ? d.oh - o0 : kGroupedRows, padded_rows = 2 * n + 1;
+        const int64_t end = padded_rows * wp + 64;  // the padded rows, and the vectors past them the last run reads
+        for (int64_t r = 0; r < padded_rows; ++r) {
+          const int64_t iy = 2 * o0 + r - d.pt;
+          float* row = in + r * wp;
+          // Padded column 2t + 1 is input 2t, 2t the input before it (column 0 the left pad).
+          __m512 ev = pad, od = pad;
+          if (iy >= 0 && iy < d.h) {
+            const float* src = xs + iy * d.w;
+            const __m512 v0 = _mm512_mask_loadu_ps(pad, lanes(0, d.w), src);
+            // A pair's second plane takes the place of inputs 16-31: its halves land in lanes 8-15.
+            const __m512 v1 = two ? _mm512_mask_loadu_ps(pad, lanes(0, d.w), src + hw) : pad;
+            od = _mm512_permutex2var_ps(v0, even_lanes(), v1);
+            ev = _mm512_castsi512_ps(_mm512_alignr_epi32(
+                _mm512_castps_si512(_mm512_permutex2var_ps(v0, odd_lanes(), v1)), _mm512_castps_si512(pad), 15));
           }
+          _mm512_store_ps(row, ev);
+          _mm512_store_ps(row + 16, od);
         }
-      });
+        for (int64_t q = padded_rows * wp; q < end; q += 16) _mm512_store_ps(in + q, pad);
+        row_chunks(16 * n, [&](auto u, int64_t q) __attribute__((always_inline)) {
+          constexpr int U = decltype(u)::value;
+          const Chunks3x3<U, 3> s = split_row_sums<U>(in, wr, pad, bv, q / 16);
+          for (int k = 0; k < U; ++k) {
+            if (q / 16 + k >= n) continue;
+            const int64_t oy = o0 + q / 16 + k, at = oy * d.ow;
+            const __m512 out = tile_act(s.sum(k));
+            if (at + 16 <= ohw) _mm512_storeu_ps(yp + at, out);
+            else _mm512_mask_storeu_ps(yp + at, lanes(0, d.ow), out);
+            if (two) {
+              const __m256 high = _mm512_extractf32x8_ps(out, 1);
+              if (at + 8 <= ohw) _mm256_storeu_ps(yp + d.ycs + at, high);
+              else _mm256_mask_storeu_ps(yp + d.ycs + at, static_cast<__mmask8>(lanes(0, d.ow)), high);
+            }
+          }
+        });
+      }
       finish(plane_index);
       if (two) finish(plane_index + 1);
     }

@@ -5,6 +5,9 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <cstring>
 
 #include "internal.h"
@@ -82,6 +85,19 @@ const char* lf_version(void) { return "0.1.0"; }
 int lf_trim_heap(void) {
 #if defined(__GLIBC__)
   return malloc_trim(0);
+#else
+  return 0;
+#endif
+}
+
+int lf_advise_huge_pages(const void* p, int64_t bytes) {
+  if (p == nullptr || bytes < 0) return -LF_ERR_INVALID_ARGUMENT;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t{1} << 21;
+  const uintptr_t start = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + static_cast<uintptr_t>(bytes)) & ~(kHuge - 1);
+  if (end <= start) return 0;
+  return madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE) == 0 ? 1 : 0;
 #else
   return 0;
 #endif

@@ -181,6 +181,26 @@ LF_TEST(isa_queries_are_consistent) {
   LF_CHECK(lf_blas_get_num_threads() == 1, "blas threads");
 }
 
+// The huge-page hint: bad arguments rejected, no whole 2 MB page inside a range is not advised,
+// and advised memory (whether or not the kernel grants huge pages) reads and writes as any other.
+LF_TEST(huge_page_advice) {
+  LF_CHECK(lf_advise_huge_pages(nullptr, 1 << 22) == -LF_ERR_INVALID_ARGUMENT, "null");
+  std::vector<float> small(1000);
+  LF_CHECK(lf_advise_huge_pages(small.data(), -1) == -LF_ERR_INVALID_ARGUMENT, "negative size");
+  LF_CHECK(lf_advise_huge_pages(small.data(), 0) == 0, "empty range");
+  LF_CHECK(lf_advise_huge_pages(small.data(), 4000) == 0, "no 2 MB page inside 4 KB");
+  const int64_t n = 3 << 20;  // 12 MB: at least four whole 2 MB pages wherever it lands
+  std::vector<float> big;
+  big.reserve(n);  // allocated, not yet touched
+  const int rc = lf_advise_huge_pages(big.data(), n * 4);
+  LF_CHECK(rc == 0 || rc == 1, "status " + std::to_string(rc));
+  big.assign(n, 0.0f);
+  for (int64_t i = 0; i < n; i += 4099) big[i] = static_cast<float>(i);
+  double sum = 0;
+  for (int64_t i = 0; i < n; i += 4099) sum += big[i] - static_cast<float>(i);
+  LF_CHECK(sum == 0 && big[1] == 0.0f, "advised memory reads back");
+}
+
 // The prepacked Linear: a partial last column block, two column ranges (threads) in separate
 // scratch equal to the whole, lda wider than k, residual and bias; bad arguments rejected.
 LF_TEST(linear_packed_matches_reference) {

@@ -32,6 +32,8 @@ public final class LayerfuseNative {
 
   public static native int lf_trim_heap();
 
+  public static native int lf_advise_huge_pages(@Cast("const void*") long p, @Cast("int64_t") long bytes);
+
   public static native int lf_isa_best();
 
   public static native @Cast("const char*") BytePointer lf_isa_name(int isa);

@@ -37,6 +37,34 @@ class NativeFloatBufTest {
   }
 
   @Test
+  void largeBuffersWithAndWithoutHugePageAdviceAreZeroedAndFreed() {
+    KernelVariants.requireNative();
+    String saved = System.getProperty(NativeFloatBuf.HUGE_PAGES_PROPERTY);
+    try {
+      for (String advice : new String[] {"true", "false"}) {
+        System.setProperty(NativeFloatBuf.HUGE_PAGES_PROPERTY, advice);
+        long before = Pointer.totalBytes();
+        int n = (int) (NativeFloatBuf.HUGE_PAGES_MIN_BYTES / Float.BYTES) * 3;  // 12 MB
+        try (NativeFloatBuf buf = (NativeFloatBuf) Backends.kernels(Backend.NATIVE).allocate(n)) {
+          assertEquals(0, buf.address() % 64, "64-byte alignment");
+          float[] all = new float[n];
+          buf.get(0, all);
+          for (int i = 0; i < n; i += 1021) assertEquals(0f, all[i], "zeroed at " + i);
+          assertEquals(0f, all[n - 1]);
+          buf.put(n - 3, new float[] {4, 5, 6});
+          float[] tail = new float[3];
+          buf.get(n - 3, tail);
+          assertArrayEquals(new float[] {4, 5, 6}, tail, advice);
+        }
+        assertEquals(before, Pointer.totalBytes(), "freed with advice " + advice);
+      }
+    } finally {
+      if (saved == null) System.clearProperty(NativeFloatBuf.HUGE_PAGES_PROPERTY);
+      else System.setProperty(NativeFloatBuf.HUGE_PAGES_PROPERTY, saved);
+    }
+  }
+
+  @Test
   void emptyBuffersAllocateAndCopyNothing() {
     KernelVariants.requireNative();
     long before = Pointer.totalBytes();

@@ -77,7 +77,8 @@ public final class Main {
     s.println();
     s.println("Options: --help, --version, --verbose (stack traces on errors)");
     s.println("System properties: -Dlayerfuse.backend=auto|native|java, -Dlayerfuse.isa=baseline|avx2|avx512,");
-    s.println("  -Dlayerfuse.blas.threads=N, -Dlayerfuse.spin.micros=N (via JAVA_OPTS for the ./layerfuse launcher)");
+    s.println("  -Dlayerfuse.blas.threads=N, -Dlayerfuse.spin.micros=N, -Dlayerfuse.hugepages=false");
+    s.println("  (via JAVA_OPTS for the ./layerfuse launcher)");
   }
 
   /** Bad command-line usage: reported in one line with exit status 2. */

@@ -158,7 +158,8 @@ LF_TEST(dwconv_small_maps_match_reference) {
                      {1, 5, 1, 6, 1, 1, 1, 1, 2, true},   {1, 2, 1, 1, 1, 1, 1, 1, 0, false},  {1, 33, 14, 14, 1, 1, 1, 1, 0, false},
                      {1, 5, 14, 14, 2, 1, 1, 1, 0, false}, {2, 6, 13, 13, 2, 1, 1, 1, 2, true},  {1, 3, 14, 14, 2, 1, 1, 1, 1, true},
                      {1, 4, 9, 12, 2, 2, 0, 0, 2, false},  {1, 3, 28, 28, 2, 1, 1, 1, 0, true},  {1, 2, 31, 31, 2, 0, 1, 1, 1, false},
-                     {1, 3, 15, 15, 2, 1, 1, 1, 2, true},  {1, 2, 3, 5, 2, 1, 1, 1, 0, false},   {1, 7, 1, 2, 2, 1, 1, 1, 2, true},
+                     {1, 3, 15, 15, 2, 1, 1, 1, 2, true},  {1, 2, 3, 5, 2, 1, 1, 1, 0, false},
+                     {1, 7, 1, 2, 2, 1, 1, 1, 2, true},
                      // taller than the row-group buffer holds at once: pieces of 62 output rows
                      {1, 3, 131, 12, 2, 1, 1, 1, 2, true}, {1, 3, 140, 13, 2, 2, 0, 0, 1, false},
                      {1, 2, 250, 14, 2, 1, 1, 1, 0, true}};
@@ -186,9 +187,9 @@ LF_TEST(dwconv_small_maps_match_reference) {
 }
 
 // 3x3 depthwise column sweeps (left pad 1, strides 1 and 2, stride 2 on rows of more than 14
-// inputs): right pads 0..5 (the last outputs reading only pad), rows whose last vector has 15 outputs, top and bottom pads 0..2, images of
-// 1..3 rows, rows of 15..130 inputs (groups of 4, 2 and 1 vectors, partial last vectors), per-channel
-// pad values. ReLU against the reference; with no activation and LeakyReLU (through the epilogue
+// inputs): right pads 0..5 (the last outputs reading only pad), rows whose last vector has 15
+// outputs, top and bottom pads 0..2, images of 1..3 rows, rows of 15..130 inputs (groups of 4, 2
+// and 1 vectors, partial last vectors), per-channel pad values. ReLU against the reference; with no activation and LeakyReLU (through the epilogue
 // after the plane) the ReLU result is the unactivated one clamped, LeakyReLU it scaled, bit for bit;
 // a NaN input makes exactly the outputs that read it NaN.
 LF_TEST(dwconv_sweeps_match_reference) {
@@ -207,8 +208,8 @@ LF_TEST(dwconv_sweeps_match_reference) {
     const size_t n = c.c * oh * ow;
     std::vector<float> relu(n, 99.0f), none(n, 99.0f), leaky(n, 99.0f), nan_relu(n, 99.0f);
     auto run = [&](const std::vector<float>& in, std::vector<float>& y, int act, float alpha, float hi) {
-      return lf_f32_dwconv2d_bias_act(LF_ISA_AVX512, G.v, in.data(), w.data(), b.data(), pv.data(), nullptr, y.data(), act,
-                                      alpha, 0, hi);
+      return lf_f32_dwconv2d_bias_act(LF_ISA_AVX512, G.v, in.data(), w.data(), b.data(), pv.data(), nullptr, y.data(),
+                                      act, alpha, 0, hi);
     };
     LF_CHECK(run(x, relu, LF_ACT_CLAMP, 0, INFINITY) == LF_OK && run(x, none, LF_ACT_NONE, 0, 0) == LF_OK &&
                  run(x, leaky, LF_ACT_LEAKY_RELU, 0.1f, 0) == LF_OK,

@@ -852,10 +852,9 @@ void dwconv_strided(const int64_t* g, int64_t ycs, const float* x, const float* 
   act.bias_mode = LF_BIAS_NONE;
   const bool k3 = d.kh == 3 && d.kw == 3;
   const int64_t strip = blocked_rows(d);
-  if (sweeps(d) && d.sw == 1) channels<1, true>(g, d, x, weight, bias, pad_values, residual, y, act);
-  else if (sweeps(d)) channels<2, true>(g, d, x, weight, bias, pad_values, residual, y, act);
-  else if (grouped(d)) channels_grouped(g, d, x, weight, bias, pad_values, residual, y, act);
-  else if (strip > 0) channels_blocked(g, d, strip, x, weight, bias, pad_values, residual, y, act);
+  // grouped() and sweeps() never both hold; plane() takes the column sweeps where they apply.
+  if (grouped(d)) channels_grouped(g, d, x, weight, bias, pad_values, residual, y, act);
+  else if (strip > 0 && !sweeps(d)) channels_blocked(g, d, strip, x, weight, bias, pad_values, residual, y, act);
   else if (k3 && d.sw == 1) channels<1, true>(g, d, x, weight, bias, pad_values, residual, y, act);
   else if (k3 && d.sw == 2) channels<2, true>(g, d, x, weight, bias, pad_values, residual, y, act);
   else if (d.sw == 1) channels<1, false>(g, d, x, weight, bias, pad_values, residual, y, act);

@@ -806,8 +806,22 @@ void channels(const int64_t* g, const DwDims& d, const float* x, const float* we
     }
 }
 
+// Prefetches rows lo .. lo + count - 1 of a plane of h rows of w floats (those outside it are skipped).
+inline void prefetch_rows(const float* plane, int64_t w, int64_t lo, int64_t count, int64_t h) {
+  for (int64_t iy = lo < 0 ? 0 : lo; iy < lo + count && iy < h; ++iy) {
+    const char* r = reinterpret_cast<const char*>(plane + iy * w);
+    for (int64_t b = 0; b < w * 4; b += 64) _mm_prefetch(r + b, _MM_HINT_T0);
+  }
+}
+
 // Max pooling with the same masked loads: padding lanes read -inf, so they never win; a NaN in
-// a window makes its output NaN (tracked beside the max, which would drop it).
+// a window makes its output NaN (tracked beside the max, which would drop it). Each output row
+// first prefetches the input rows the next one adds: a pool reading the output of a conv that
+// wrote it in channel blocks found it in no useful cache level (Zen 5, in the network at one
+// thread: ResNet-18's 64x112x112 pool after the first conv with its BN and ReLU folded in took
+// 0.58-1.38 ms against 0.38-0.54 ms after separate BN and ReLU passes, AlexNet-BN's first pool
+// 0.29-0.30 against 0.15 ms; with the prefetch 0.38 against 0.34 and 0.14 against 0.13 ms, and
+// 5-15% faster alone in a C harness pinned to one core, data in cache or just written by the conv).
 template <int SW>
 void max_planes(const int64_t* g, const DwDims& d, const float* x, float* y) {
   const __m512 ninf = _mm512_set1_ps(-INFINITY), qnan = _mm512_set1_ps(NAN);
@@ -815,7 +829,8 @@ void max_planes(const int64_t* g, const DwDims& d, const float* x, float* y) {
   for (int64_t p = 0; p < planes; ++p) {
     const float* xp = x + p * hw;
     float* yp = y + p * ohw;
-    for (int64_t oy = 0; oy < d.oh; ++oy)
+    for (int64_t oy = 0; oy < d.oh; ++oy) {
+      prefetch_rows(xp, d.w, (oy + 1) * d.sh - d.pt + (d.kh - 1) * d.dh - d.sh + 1, d.sh, d.h);
       for (int64_t ox = 0; ox < d.ow; ox += 16) {
         __m512 best[2] = {ninf, ninf};  // two chains
         __mmask16 nan = 0;
@@ -833,6 +848,7 @@ void max_planes(const int64_t* g, const DwDims& d, const float* x, float* y) {
         const __m512 r = _mm512_mask_blend_ps(nan, _mm512_max_ps(best[0], best[1]), qnan);
         _mm512_mask_storeu_ps(yp + oy * d.ow + ox, lanes(0, d.ow - ox), r);
       }
+    }
   }
 }
 

@@ -830,7 +830,8 @@ void max_planes(const int64_t* g, const DwDims& d, const float* x, float* y) {
     const float* xp = x + p * hw;
     float* yp = y + p * ohw;
     for (int64_t oy = 0; oy < d.oh; ++oy) {
-      prefetch_rows(xp, d.w, (oy + 1) * d.sh - d.pt + (d.kh - 1) * d.dh - d.sh + 1, d.sh, d.h);
+      // The sh rows after this output row's last tap row (its successor's new rows when dh = 1).
+      prefetch_rows(xp, d.w, oy * d.sh - d.pt + (d.kh - 1) * d.dh + 1, d.sh, d.h);
       for (int64_t ox = 0; ox < d.ow; ox += 16) {
         __m512 best[2] = {ninf, ninf};  // two chains
         __mmask16 nan = 0;

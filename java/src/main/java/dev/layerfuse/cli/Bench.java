@@ -162,17 +162,26 @@ final class Bench {
     }
   }
 
-  /** The slowest calls, then the time per kernel kind (the kernel name up to its first space). */
+  /**
+   * The slowest calls (with the threads each runs on), then the time per kernel kind (the kernel
+   * name up to its first space), then how many calls the plan's tuning runs on one thread.
+   */
   static void printProfile(java.util.List<dev.layerfuse.exec.Session.StepTime> steps, PrintStream out) {
     double total = steps.stream().mapToDouble(dev.layerfuse.exec.Session.StepTime::medianMs).sum();
     out.printf(Locale.ROOT, "profile (fused, median per call; sum %.3f ms):%n", total);
     steps.stream().sorted((x, y) -> Double.compare(y.medianMs(), x.medianMs())).limit(15).forEach(t ->
-        out.printf(Locale.ROOT, "  %9.3f ms %5.1f%%  %-24s %s%n", t.medianMs(), 100 * t.medianMs() / total, t.node(), t.kernel()));
+        out.printf(Locale.ROOT, "  %9.3f ms %5.1f%%  t%d  %-24s %s%n", t.medianMs(), 100 * t.medianMs() / total,
+            t.threads(), t.node(), t.kernel()));
     Map<String, Double> kinds = new java.util.TreeMap<>();
     for (var t : steps) kinds.merge(t.kernel().split(" ", 2)[0], t.medianMs(), Double::sum);
     out.println("per kernel kind:");
     kinds.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue())).forEach(e ->
         out.printf(Locale.ROOT, "  %9.3f ms %5.1f%%  %s%n", e.getValue(), 100 * e.getValue() / total, e.getKey()));
+    int most = steps.stream().mapToInt(dev.layerfuse.exec.Session.StepTime::threads).max().orElse(1);
+    if (most > 1) {
+      long alone = steps.stream().filter(t -> t.threads() == 1).count();
+      out.printf(Locale.ROOT, "calls on one thread (plan tuning): %d of %d%n", alone, steps.size());
+    }
   }
 
   static String quote(String s) {

@@ -40,6 +40,14 @@ public final class Parallel {
     return THREADS.get()[0];
   }
 
+  /**
+   * This thread's intra-op count as a mutable cell, for a caller that sets it per kernel call (a
+   * session's per-step choice); whoever writes it restores the value it found.
+   */
+  static int[] threadCell() {
+    return THREADS.get();
+  }
+
   /** Runs {@code body} with {@code threads} as this thread's intra-op thread count. */
   public static void withThreads(int threads, Runnable body) {
     int[] t = THREADS.get();

@@ -19,10 +19,26 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * (arena, scratch, bound kernel calls) from a pool, so {@code run} is safe from many threads at
  * once and allocates no intermediates in steady state.
  *
+ * <p>With more than one thread, compiling a plan also chooses each step's thread count: the steps
+ * are timed at the session's count and on the caller alone (synthetic inputs, runs alternated,
+ * within {@link #TUNE_NANOS}), and those clearly faster alone run alone, if whole runs are then
+ * faster too. On a two-vCPU virtual machine whose cores share no cache, a small memory-bound
+ * step (a depthwise conv, a 1x1 conv on a 28 x 28 map) loses more reading the other core's half
+ * of its input than it gains from a second core. The count is never raised above the session's;
+ * {@link #profile} reports each step's.
+ *
  * <p>{@code close()} frees all native memory, waits for runs in progress, is idempotent; any
  * later call throws {@link IllegalStateException}.
  */
 public final class Session implements AutoCloseable {
+  /**
+   * The time a plan's per-step thread choice may take when it is compiled (system property
+   * {@code layerfuse.tune.millis}, default 250; 0 runs every step at the session's count). A plan
+   * whose run is too slow for five timed rounds within it is not tuned: its steps are large enough
+   * to gain from every thread.
+   */
+  static final long TUNE_NANOS = Math.max(0, Long.getLong("layerfuse.tune.millis", 250)) * 1_000_000;
+  private static final int TUNE_MIN_ROUNDS = 5, TUNE_MAX_ROUNDS = 15;
   private final String name;
   private final Graph graph;
   private final Kernels kernels;
@@ -36,14 +52,73 @@ public final class Session implements AutoCloseable {
   private final int threads;
   private volatile boolean closed;
 
-  /** A plan and its pool of workspaces. */
+  /** A plan, its pool of workspaces, and the thread count of each of its steps. */
   private final class Compiled {
     final Plan plan;
     final ConcurrentLinkedDeque<Workspace> pool = new ConcurrentLinkedDeque<>();
     final List<Workspace> all = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Fixed by {@link #tune} before the plan is published, read-only afterwards. */
+    final int[] stepThreads;
 
     Compiled(Plan plan) {
       this.plan = plan;
+      stepThreads = new int[plan.steps().size()];
+      java.util.Arrays.fill(stepThreads, threads);
+    }
+
+    /**
+     * Chooses the steps that run on the caller alone (see the class comment). Every choice
+     * computes the same outputs, within float rounding, so a failure here (a step rejecting the
+     * synthetic values) only leaves every step at the session's count: real inputs report it.
+     */
+    void tune() {
+      if (threads == 1 || TUNE_NANOS == 0 || stepThreads.length == 0) return;
+      Workspace w = borrow();
+      try {
+        float[][] synthetic = new float[w.in.length][];
+        for (int i = 0; i < synthetic.length; i++) {
+          synthetic[i] = new float[(int) w.in[i].length()];
+          java.util.SplittableRandom r = new java.util.SplittableRandom(i + 1);
+          for (int j = 0; j < synthetic[i].length; j++) synthetic[i][j] = (float) (r.nextDouble() * 2 - 1);
+        }
+        int n = stepThreads.length;
+        int[] all = stepThreads.clone(), alone = new int[n];
+        java.util.Arrays.fill(alone, 1);
+        long[] t = new long[n];
+        timedRun(w, synthetic, all, t);  // first touch of the arena and scratch
+        long run = timedRun(w, synthetic, all, t);
+        // Two configurations per round, per step and then whole runs.
+        int rounds = (int) Math.min(TUNE_MAX_ROUNDS, TUNE_NANOS / (4 * Math.max(1, run)));
+        if (rounds < TUNE_MIN_ROUNDS) return;
+        long[][] atAll = new long[n][rounds], atOne = new long[n][rounds];
+        for (int r = 0; r < rounds; r++) {
+          timedRun(w, synthetic, all, t);
+          for (int i = 0; i < n; i++) atAll[i][r] = t[i];
+          timedRun(w, synthetic, alone, t);
+          for (int i = 0; i < n; i++) atOne[i][r] = t[i];
+        }
+        int[] choice = stepsAlone(atAll, atOne, threads);
+        if (choice == null) return;
+        // A step run alone reads the other core's share of its input: keep the choice only if
+        // whole runs gain.
+        long[] withChoice = new long[rounds], withAll = new long[rounds];
+        for (int r = 0; r < rounds; r++) {
+          withChoice[r] = timedRun(w, synthetic, choice, t);
+          withAll[r] = timedRun(w, synthetic, all, t);
+        }
+        if (keepChoice(withChoice, withAll)) System.arraycopy(choice, 0, stepThreads, 0, n);
+      } catch (RuntimeException e) {
+        java.util.Arrays.fill(stepThreads, threads);
+      } finally {
+        pool.addFirst(w);
+      }
+    }
+
+    private long timedRun(Workspace w, float[][] inputs, int[] perStep, long[] stepNanos) {
+      for (int i = 0; i < w.in.length; i++) w.in[i].buf().put(w.in[i].offset(), inputs[i]);
+      long t0 = System.nanoTime();
+      runCalls(w.calls, stepNanos, perStep);
+      return System.nanoTime() - t0;
     }
 
     Workspace borrow() {
@@ -163,7 +238,11 @@ public final class Session implements AutoCloseable {
   private Compiled compiled(Map<String, Shape> shapes) {
     Object key = checkShapes(shapes);
     Compiled c = plans.get(key);
-    return c != null ? c : plans.computeIfAbsent(key, b -> new Compiled(Plan.compile(graph, shapes, layout)));
+    return c != null ? c : plans.computeIfAbsent(key, b -> {
+      Compiled fresh = new Compiled(Plan.compile(graph, shapes, layout));
+      fresh.tune();
+      return fresh;
+    });
   }
 
   /**
@@ -274,8 +353,11 @@ public final class Session implements AutoCloseable {
     };
   }
 
-  /** One kernel call of a profiled run: its node, kernel, and median wall-clock milliseconds. */
-  public record StepTime(String node, String kernel, double medianMs) {}
+  /**
+   * One kernel call of a profiled run: its node, kernel, median wall-clock milliseconds, and the
+   * intra-op threads it runs on (the session's, or 1 where the plan's tuning chose the caller alone).
+   */
+  public record StepTime(String node, String kernel, double medianMs, int threads) {}
 
   /**
    * Runs {@code runs} times (after one untimed run) timing every kernel call, and returns the
@@ -284,14 +366,15 @@ public final class Session implements AutoCloseable {
    */
   public List<StepTime> profile(Map<String, Shape> inputShapes, Map<String, float[]> inputs, int runs) {
     if (runs < 1) throw new IllegalArgumentException("runs must be >= 1, got " + runs);
-    Plan p;
+    Compiled c;
     lock.readLock().lock();
     try {
       ensureOpen();
-      p = compiled(inputShapes).plan;
+      c = compiled(inputShapes);
     } finally {
       lock.readLock().unlock();
     }
+    Plan p = c.plan;
     Map<String, float[]> out = new HashMap<>();
     for (String o : p.outputs()) out.put(o, new float[(int) p.shapes().get(o).numel()]);
     List<Plan.Step> steps = p.steps();
@@ -305,9 +388,7 @@ public final class Session implements AutoCloseable {
     List<StepTime> result = new ArrayList<>();
     for (int i = 0; i < steps.size(); i++) {
       long[] t = nanos[i];
-      java.util.Arrays.sort(t);
-      double median = runs % 2 == 1 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2.0;
-      result.add(new StepTime(steps.get(i).node.name(), steps.get(i).kernel, median / 1e6));
+      result.add(new StepTime(steps.get(i).node.name(), steps.get(i).kernel, median(t) / 1e6, c.stepThreads[i]));
     }
     return result;
   }
@@ -345,8 +426,7 @@ public final class Session implements AutoCloseable {
       Workspace w = c.borrow();
       try {
         for (int i = 0; i < w.in.length; i++) io.copyIn(w.in[i].buf(), w.in[i].offset(), inputs.get(p.inputs().get(i)));
-        if (threads == 1) runCalls(w.calls, stepNanos);
-        else Parallel.withThreads(threads, () -> runCalls(w.calls, stepNanos));
+        runCalls(w.calls, stepNanos, c.stepThreads);
         for (int i = 0; i < w.out.length; i++) io.copyOut(w.out[i].buf(), w.out[i].offset(), outputs.get(p.outputs().get(i)));
       } finally {
         c.pool.addFirst(w);
@@ -356,16 +436,59 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  private static void runCalls(Runnable[] calls, long[] stepNanos) {
-    if (stepNanos == null) {
-      for (Runnable call : calls) call.run();
-      return;
+  /** Runs the calls, each with its own intra-op thread count; with {@code stepNanos} non-null, timed. */
+  private static void runCalls(Runnable[] calls, long[] stepNanos, int[] stepThreads) {
+    int[] cell = Parallel.threadCell();
+    int before = cell[0];
+    try {
+      for (int i = 0; i < calls.length; i++) {
+        cell[0] = stepThreads[i];
+        if (stepNanos == null) {
+          calls[i].run();
+        } else {
+          long t0 = System.nanoTime();
+          calls[i].run();
+          stepNanos[i] = System.nanoTime() - t0;
+        }
+      }
+    } finally {
+      cell[0] = before;
     }
-    for (int i = 0; i < calls.length; i++) {
-      long t0 = System.nanoTime();
-      calls[i].run();
-      stepNanos[i] = System.nanoTime() - t0;
+  }
+
+  /**
+   * The per-step thread counts that run alone (1) the steps whose lower-quartile time alone is
+   * under three quarters of theirs at {@code threads}, the others at {@code threads}; null when
+   * no step qualifies. Lower quartiles: a shared host's bursts (the other vCPU taken away) slow
+   * the runs that need it and would otherwise decide. Rows are steps, columns rounds; sorted in place.
+   */
+  static int[] stepsAlone(long[][] atAll, long[][] atOne, int threads) {
+    int[] choice = new int[atAll.length];
+    boolean any = false;
+    for (int i = 0; i < choice.length; i++) {
+      boolean alone = lowerQuartile(atOne[i]) < 0.75 * lowerQuartile(atAll[i]);
+      choice[i] = alone ? 1 : threads;
+      any |= alone;
     }
+    return any ? choice : null;
+  }
+
+  /** Whether whole runs with a choice beat those at the session's count by 3% (lower quartiles; sorted in place). */
+  static boolean keepChoice(long[] withChoice, long[] withAll) {
+    return lowerQuartile(withChoice) < 0.97 * lowerQuartile(withAll);
+  }
+
+  /** The lower quartile of {@code t} (sorted in place). */
+  private static long lowerQuartile(long[] t) {
+    java.util.Arrays.sort(t);
+    return t[(t.length - 1) / 4];
+  }
+
+  /** The median of {@code t} (sorted in place). */
+  private static double median(long[] t) {
+    java.util.Arrays.sort(t);
+    int n = t.length;
+    return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2.0;
   }
 
   private void ensureOpen() {

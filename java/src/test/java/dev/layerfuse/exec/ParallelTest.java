@@ -162,6 +162,40 @@ class ParallelTest {
     assertEquals(0, workers());
   }
 
+  @Test
+  void tuningRunsAloneOnlyStepsClearlyFasterAloneAndKeepsThatOnlyIfRunsGain() {
+    // Step 0 twice as fast alone; step 1 level; step 2 faster alone by 20% only (under the 25% asked);
+    // step 3 at two threads slowed in bursts (its lower quartile is still 100): none but step 0 qualifies.
+    long[][] atAll = {{100, 101, 99, 100, 102, 100, 100, 100}, {50, 51, 50, 49, 50, 50, 50, 50},
+        {100, 100, 100, 100, 100, 100, 100, 100}, {100, 400, 100, 900, 100, 100, 500, 100}};
+    long[][] atOne = {{50, 52, 49, 51, 50, 50, 50, 50}, {50, 50, 50, 50, 50, 50, 50, 50},
+        {80, 80, 80, 80, 80, 80, 80, 80}, {90, 90, 90, 90, 90, 90, 90, 90}};
+    assertArrayEquals(new int[] {1, 3, 3, 3}, Session.stepsAlone(atAll, atOne, 3));
+    assertEquals(null, Session.stepsAlone(new long[][] {{10, 10, 10, 10}}, new long[][] {{9, 9, 9, 9}}, 2));
+    assertTrue(Session.keepChoice(new long[] {95, 96, 200, 96}, new long[] {100, 100, 100, 101}));
+    assertTrue(!Session.keepChoice(new long[] {98, 98, 98, 98}, new long[] {100, 100, 100, 100}), "2% is noise");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"native", "java"})
+  void aTunedTwoThreadDepthwiseBlockMatchesAndReportsEachStepsThreads(String backend) {
+    Kernels k = KernelVariants.get(backend.equals("java") ? "java" : "native/" + Backends.defaultIsa().name().toLowerCase());
+    dev.layerfuse.nn.Module m = new dev.layerfuse.nn.Sequential(
+        dev.layerfuse.nn.Conv2d.builder(32, 96, 1).bias(false).build(), new dev.layerfuse.nn.ReLU6(),
+        dev.layerfuse.nn.Conv2d.builder(96, 96, 3).padding(1).groups(96).build(), new dev.layerfuse.nn.ReLU6(),
+        dev.layerfuse.nn.Conv2d.builder(96, 32, 1).build());
+    Shape shape = Shape.of(1, 32, 28, 28);
+    assertSplitMatches(k, m, shape, backend + " depthwise block");
+    Graph g = Init.randomize(m, 5).toGraph(shape);
+    try (Session s2 = Session.of(g, k, 2)) {
+      float[] x = new float[(int) shape.numel()];
+      java.util.List<Session.StepTime> steps = s2.profile(Map.of("input", shape), Map.of("input", x), 3);
+      assertTrue(steps.size() >= 3, steps.toString());
+      for (Session.StepTime t : steps) assertTrue(t.threads() == 1 || t.threads() == 2, t.toString());
+    }
+    assertEquals(0, workers());
+  }
+
   /** The module run by a 1-thread and a 2-thread session gives the same output within 1e-5. */
   private static void assertSplitMatches(Kernels k, dev.layerfuse.nn.Module m, Shape shape, String what) {
     Graph g = Init.randomize(m, 5).toGraph(shape);

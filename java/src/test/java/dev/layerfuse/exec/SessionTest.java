@@ -65,7 +65,10 @@ class SessionTest {
       List<Session.StepTime> steps = s.profile(shapes, Map.of("input", input(3, 1)), 5);
       Plan p = Plan.compile(g, shapes, new ParamLayout(g, s.kernels().usesBlockedWeights()));
       assertEquals(p.stepCount(), steps.size());
-      for (Session.StepTime t : steps) assertTrue(t.medianMs() >= 0 && g.hasNode(t.node()), t.toString());
+      for (Session.StepTime t : steps) {
+        assertTrue(t.medianMs() >= 0 && g.hasNode(t.node()), t.toString());
+        assertEquals(1, t.threads(), "a one-thread session runs every step on its caller: " + t);
+      }
       // Plan order: the first call is the first conv, the last the classifier.
       assertTrue(steps.get(0).kernel().startsWith("conv2d"), steps.get(0).toString());
       assertEquals(g.outputs().get(0), g.node(steps.get(steps.size() - 1).node()).output());

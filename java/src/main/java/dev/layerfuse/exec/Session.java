@@ -232,9 +232,20 @@ public final class Session implements AutoCloseable {
 
   /** The plan for the given input shapes (compiled on first use). */
   public Plan plan(Map<String, Shape> inputShapes) {
-    return compiled(inputShapes).plan;
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      return compiled(inputShapes).plan;
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
+  /**
+   * The compiled plan for these shapes, compiled (and tuned, which runs kernels on this
+   * session's memory) on first use. Callers hold the read lock and have checked that the
+   * session is open, so {@link #close} cannot free that memory meanwhile.
+   */
   private Compiled compiled(Map<String, Shape> shapes) {
     Object key = checkShapes(shapes);
     Compiled c = plans.get(key);

@@ -181,6 +181,8 @@ class SessionTest {
     IllegalStateException closed = assertThrows(IllegalStateException.class,
         () -> s.run(Map.of("input", Tensor.zeros(Shape.of(1, 3, 16, 16)))));
     assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
+    // Compiling a plan for a new shape runs kernels (a multi-thread session tunes it): refused too.
+    assertThrows(IllegalStateException.class, () -> s.plan(Map.of("input", Shape.of(2, 3, 16, 16))));
   }
 
   @ParameterizedTest

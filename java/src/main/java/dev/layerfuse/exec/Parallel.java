@@ -11,10 +11,10 @@ import java.util.function.IntConsumer;
  * shared by every session that asked for more than one thread. The pool exists while such
  * sessions are open ({@link #acquire}/{@link #release}, reference-counted) and its threads end
  * when the last one closes. A kernel splits its work with {@link #forEach}: the calling thread
- * runs parts itself and waits for the rest, so a session with {@code threads = T} uses exactly
- * T threads (itself and T - 1 workers), and with {@code T = 1} nothing leaves the caller.
- * The thread count in effect is per calling thread ({@link #threads()}), set by the session
- * around each run.
+ * runs parts itself and waits for the rest, so a session with {@code threads = T} never uses
+ * more than T threads (itself and T - 1 workers), and with {@code T = 1} nothing leaves the
+ * caller. The thread count in effect is per calling thread ({@link #threads()}), set by the
+ * session for each kernel call: T, or 1 for a step its plan's tuning runs alone (see {@code Session}).
  *
  * <p>A network forks once per layer, often for a fraction of a millisecond of work, so waking a
  * parked thread (tens of microseconds on a virtual machine) would eat the gain. Idle workers

@@ -57,7 +57,7 @@ public final class Session implements AutoCloseable {
     final Plan plan;
     final ConcurrentLinkedDeque<Workspace> pool = new ConcurrentLinkedDeque<>();
     final List<Workspace> all = java.util.Collections.synchronizedList(new ArrayList<>());
-    /** Fixed by {@link #tune} before the plan is published, read-only afterwards. */
+    /** Fixed by {@link #tune} before the plan is published; changed afterwards only by {@link #setStepThreads}. */
     final int[] stepThreads;
 
     Compiled(Plan plan) {
@@ -236,6 +236,32 @@ public final class Session implements AutoCloseable {
     try {
       ensureOpen();
       return compiled(inputShapes).plan;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Sets the thread count of each step of the plan for these shapes, replacing its tuned choice
+   * (tests run the mixed path with it). Each count is 1 or this session's; runs in progress may
+   * see either choice, and every choice computes the same outputs within float rounding.
+   */
+  void setStepThreads(Map<String, Shape> inputShapes, int[] counts) {
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      Compiled c = compiled(inputShapes);
+      if (counts.length != c.stepThreads.length) {
+        throw new IllegalArgumentException("step thread counts: expected " + c.stepThreads.length + " (one per step), got "
+            + counts.length);
+      }
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] != 1 && counts[i] != threads) {
+          throw new IllegalArgumentException("step " + i + " (" + c.plan.steps().get(i).node.name() + "): expected 1 or "
+              + threads + " threads, got " + counts[i]);
+        }
+      }
+      System.arraycopy(counts, 0, c.stepThreads, 0, counts.length);
     } finally {
       lock.readLock().unlock();
     }

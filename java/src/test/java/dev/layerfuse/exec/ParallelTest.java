@@ -165,7 +165,7 @@ class ParallelTest {
   @Test
   void tuningRunsAloneOnlyStepsClearlyFasterAloneAndKeepsThatOnlyIfRunsGain() {
     // Step 0 twice as fast alone; step 1 level; step 2 faster alone by 20% only (under the 25% asked);
-    // step 3 at two threads slowed in bursts (its lower quartile is still 100): none but step 0 qualifies.
+    // step 3 on all threads slowed in bursts (its lower quartile is still 100): none but step 0 qualifies.
     long[][] atAll = {{100, 101, 99, 100, 102, 100, 100, 100}, {50, 51, 50, 49, 50, 50, 50, 50},
         {100, 100, 100, 100, 100, 100, 100, 100}, {100, 400, 100, 900, 100, 100, 500, 100}};
     long[][] atOne = {{50, 52, 49, 51, 50, 50, 50, 50}, {50, 50, 50, 50, 50, 50, 50, 50},
@@ -187,11 +187,34 @@ class ParallelTest {
     Shape shape = Shape.of(1, 32, 28, 28);
     assertSplitMatches(k, m, shape, backend + " depthwise block");
     Graph g = Init.randomize(m, 5).toGraph(shape);
+    float[] x = new float[(int) shape.numel()];
+    java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+    for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+    Map<String, Tensor> in = Map.of("input", Tensor.wrap(shape, x));
+    float[] ref = dev.layerfuse.exec.java.JavaInterpreter.run(g, in).values().iterator().next().toArray();
     try (Session s2 = Session.of(g, k, 2)) {
-      float[] x = new float[(int) shape.numel()];
-      java.util.List<Session.StepTime> steps = s2.profile(Map.of("input", shape), Map.of("input", x), 3);
+      Map<String, Shape> shapes = Map.of("input", shape);
+      java.util.List<Session.StepTime> steps = s2.profile(shapes, Map.of("input", x), 3);
       assertTrue(steps.size() >= 3, steps.toString());
       for (Session.StepTime t : steps) assertTrue(t.threads() == 1 || t.threads() == 2, t.toString());
+      // The mixed path, forced both ways round: a step alone after or before a two-thread step.
+      for (int first : new int[] {1, 2}) {
+        int[] counts = new int[steps.size()];
+        for (int i = 0; i < counts.length; i++) counts[i] = (i % 2 == 0) == (first == 1) ? 1 : 2;
+        s2.setStepThreads(shapes, counts);
+        java.util.List<Session.StepTime> forced = s2.profile(shapes, Map.of("input", x), 1);
+        for (int i = 0; i < counts.length; i++) assertEquals(counts[i], forced.get(i).threads(), forced.get(i).toString());
+        float[] got = s2.run(in).values().iterator().next().toArray();
+        dev.layerfuse.tensor.Difference d = dev.layerfuse.tensor.Difference.of(ref, got);
+        assertTrue(d.within(1e-5), backend + " steps alone from " + first + ": " + d);
+      }
+      IllegalArgumentException three = assertThrows(IllegalArgumentException.class,
+          () -> s2.setStepThreads(shapes, new int[steps.size()]));
+      assertTrue(three.getMessage().contains("step 0") && three.getMessage().contains("expected 1 or 2 threads, got 0"),
+          three.getMessage());
+      IllegalArgumentException length = assertThrows(IllegalArgumentException.class,
+          () -> s2.setStepThreads(shapes, new int[] {1}));
+      assertTrue(length.getMessage().contains("expected " + steps.size() + " (one per step), got 1"), length.getMessage());
     }
     assertEquals(0, workers());
   }

@@ -108,7 +108,7 @@ public final class Session implements AutoCloseable {
         }
         if (keepChoice(withChoice, withAll)) System.arraycopy(choice, 0, stepThreads, 0, n);
       } catch (RuntimeException e) {
-        java.util.Arrays.fill(stepThreads, threads);
+        // stepThreads is written only by the last statement above: it is still all at the session's count.
       } finally {
         pool.addFirst(w);
       }
